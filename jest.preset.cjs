@@ -1,0 +1,16 @@
+// Shared Jest settings: swc transpiles TypeScript (type checking is the separate `typecheck` target),
+// workspace libraries resolve to their sources like tsconfig.base.json's paths.
+const path = require('node:path');
+const root = __dirname;
+module.exports = {
+  testEnvironment: 'node',
+  transform: {
+    '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
+  },
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  testMatch: ['<rootDir>/src/**/*.test.ts'],
+  moduleNameMapper: {
+    '^@tollgate/(schemas|providers|billing|db|config|testing)$': path.join(root, 'libs/$1/src/index.ts'),
+  },
+  testTimeout: 30000,
+};

@@ -1,0 +1,75 @@
+import { z } from 'zod';
+import { ConfigError } from './config-error';
+
+const decimalRate = z
+  .string()
+  .regex(/^\d+(\.\d+)?$/, 'must be a non-negative decimal such as 0.10');
+
+const url = (protocols: string[]) =>
+  z.string().refine((value) => {
+    try {
+      return protocols.includes(new URL(value).protocol);
+    } catch {
+      return false;
+    }
+  }, `must be a ${protocols.join(' or ')} URL`);
+
+const positiveInt = z.coerce.number().int().positive();
+
+/**
+ * Every environment setting tollgate reads, with its default. One schema for all services so that a setting means
+ * the same everywhere; each service reads the parts it needs.
+ */
+export const configSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HOST: z.string().default('0.0.0.0'),
+  DATABASE_URL: url(['postgresql:', 'postgres:']).default('postgresql://postgres@127.0.0.1:5432/tollgate'),
+  /** Postgres schema to use inside the database (tests give each test its own). */
+  DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier').default('public'),
+  REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
+  METERING_QUEUE: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only').default('metering'),
+  /** Commission on top of the provider's cost, as a fraction: 0.10 = 10%. */
+  COMMISSION_RATE: decimalRate.default('0.10'),
+  /** Largest request body accepted, in bytes (default 4 MiB). */
+  BODY_LIMIT_BYTES: positiveInt.default(4 * 1024 * 1024),
+  /** How long a key → account lookup is trusted before Postgres is asked again. */
+  KEY_CACHE_TTL_MS: positiveInt.default(30_000),
+  /** Where metering events wait on local disk while Redis is unreachable. */
+  SPOOL_DIR: z.string().min(1).default('.spool'),
+  WORKER_CONCURRENCY: positiveInt.default(32),
+  CATALOG_PATH: z.string().min(1).optional(),
+  OPENAI_BASE_URL: url(['http:', 'https:']).default('https://api.openai.com/v1'),
+  OPENAI_API_KEY: z.string().min(1).optional(),
+  ANTHROPIC_BASE_URL: url(['http:', 'https:']).default('https://api.anthropic.com'),
+  ANTHROPIC_API_KEY: z.string().min(1).optional(),
+  GEMINI_BASE_URL: url(['http:', 'https:']).default('https://generativelanguage.googleapis.com'),
+  GEMINI_API_KEY: z.string().min(1).optional(),
+  MISTRAL_BASE_URL: url(['http:', 'https:']).default('https://api.mistral.ai/v1'),
+  MISTRAL_API_KEY: z.string().min(1).optional(),
+  TOGETHER_BASE_URL: url(['http:', 'https:']).default('https://api.together.xyz/v1'),
+  TOGETHER_API_KEY: z.string().min(1).optional(),
+  /** Upstream timeouts in milliseconds: TCP connect, first response byte, silence between stream chunks. */
+  UPSTREAM_CONNECT_TIMEOUT_MS: positiveInt.default(10_000),
+  UPSTREAM_FIRST_BYTE_TIMEOUT_MS: positiveInt.default(120_000),
+  UPSTREAM_IDLE_TIMEOUT_MS: positiveInt.default(60_000),
+  /** Attempts per model on retryable upstream errors before falling back (1 = no retry). */
+  UPSTREAM_MAX_ATTEMPTS: positiveInt.default(3),
+});
+export type Config = z.infer<typeof configSchema>;
+
+/**
+ * Reads and validates the configuration from an environment. Empty strings count as unset.
+ * Throws a ConfigError naming every bad setting.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = configSchema.safeParse(present);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) => {
+    const key = issue.path.join('.');
+    return `${key}=${JSON.stringify(env[key] ?? '')}: ${issue.message}`;
+  });
+  throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+}

@@ -1,0 +1,59 @@
+import { displayPrefix, generateApiKey, hashApiKey } from './api-key-secret';
+import type { PrismaClient } from './prisma-client';
+
+export interface CreatedAccount {
+  account: { id: string; name: string; creditLimit: string };
+  apiKeyId: string;
+  /** The plaintext key: returned once, never stored. */
+  apiKey: string;
+}
+
+/** Creates an account with a credit limit (USD decimal string) and its first API key, in one transaction. */
+export async function createAccountWithKey(
+  prisma: PrismaClient,
+  input: { name: string; creditLimit: string; keyName?: string },
+): Promise<CreatedAccount> {
+  const apiKey = generateApiKey();
+  return prisma.$transaction(async (tx) => {
+    const account = await tx.account.create({ data: { name: input.name, creditLimit: input.creditLimit } });
+    const key = await tx.apiKey.create({
+      data: { accountId: account.id, keyHash: hashApiKey(apiKey), displayPrefix: displayPrefix(apiKey), name: input.keyName },
+    });
+    return {
+      account: { id: account.id, name: account.name, creditLimit: account.creditLimit.toFixed() },
+      apiKeyId: key.id,
+      apiKey,
+    };
+  });
+}
+
+/** What authentication needs to know about a presented key. */
+export interface KeyOwner {
+  apiKeyId: string;
+  accountId: string;
+  revoked: boolean;
+  expiresAt: Date | null;
+  creditLimit: string;
+}
+
+/** Looks a key up by its hash; null when no such key exists. */
+export async function findKeyOwner(prisma: PrismaClient, keyHash: string): Promise<KeyOwner | null> {
+  const key = await prisma.apiKey.findUnique({
+    where: { keyHash },
+    select: { id: true, accountId: true, revokedAt: true, expiresAt: true, account: { select: { creditLimit: true } } },
+  });
+  if (!key) return null;
+  return {
+    apiKeyId: key.id,
+    accountId: key.accountId,
+    revoked: key.revokedAt !== null,
+    expiresAt: key.expiresAt,
+    creditLimit: key.account.creditLimit.toFixed(),
+  };
+}
+
+/** Marks a key revoked; returns false when it did not exist or was already revoked. */
+export async function revokeApiKey(prisma: PrismaClient, apiKeyId: string): Promise<boolean> {
+  const result = await prisma.apiKey.updateMany({ where: { id: apiKeyId, revokedAt: null }, data: { revokedAt: new Date() } });
+  return result.count === 1;
+}

@@ -1,0 +1,32 @@
+import type { PrismaClient } from './prisma-client';
+
+/** An account whose recorded debt is not the sum of its ledger entries. */
+export interface DebtMismatch {
+  accountId: string;
+  name: string;
+  debt: string;
+  ledgerSum: string;
+}
+
+/**
+ * Checks the ledger invariant for every account: debt = Σ ledger entries. Computed by Postgres in NUMERIC, exactly.
+ * Returns the accounts that differ (none when the books balance) and how many were checked.
+ */
+export async function reconcileDebts(prisma: PrismaClient): Promise<{ checked: number; mismatches: DebtMismatch[] }> {
+  const rows = await prisma.$queryRaw<Array<{ id: string; name: string; debt: string; ledger_sum: string; matches: boolean }>>`
+    SELECT a.id::text AS id, a.name, a.debt::text AS debt, COALESCE(l.total, 0)::text AS ledger_sum,
+           a.debt = COALESCE(l.total, 0) AS matches
+    FROM accounts a
+    LEFT JOIN (SELECT account_id, SUM(amount) AS total FROM ledger_entries GROUP BY account_id) l ON l.account_id = a.id
+    ORDER BY a.created_at, a.id`;
+  return {
+    checked: rows.length,
+    mismatches: rows
+      .filter((row) => !row.matches)
+      .map((row) => ({ accountId: row.id, name: row.name, debt: stripZeros(row.debt), ledgerSum: stripZeros(row.ledger_sum) })),
+  };
+}
+
+function stripZeros(value: string): string {
+  return value.includes('.') ? value.replace(/0+$/, '').replace(/\.$/, '') : value;
+}

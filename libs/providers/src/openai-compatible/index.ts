@@ -1,0 +1,2 @@
+export * from './openai-compatible-api';
+export * from './openai-compatible-model';

@@ -1,0 +1,104 @@
+import type { Usage } from '@tollgate/schemas';
+import { z } from 'zod';
+import type { FinishReason, StreamPart } from '../chat-model';
+import { ProviderError } from '../provider-error';
+import { mapOpenAiCompatibleFinishReason } from './map-openai-compatible-finish-reason';
+import { mapOpenAiCompatibleUsage, openAiCompatibleUsageSchema } from './map-openai-compatible-usage';
+
+const chunkSchema = z
+  .object({
+    choices: z
+      .array(
+        z
+          .object({
+            delta: z
+              .object({
+                content: z.string().nullish(),
+                reasoning_content: z.string().nullish(),
+                reasoning: z.string().nullish(),
+                tool_calls: z
+                  .array(
+                    z
+                      .object({
+                        index: z.number().int().nonnegative().optional(),
+                        id: z.string().nullish(),
+                        function: z.object({ name: z.string().nullish(), arguments: z.string().nullish() }).loose().nullish(),
+                      })
+                      .loose(),
+                  )
+                  .nullish(),
+              })
+              .loose()
+              .nullish(),
+            finish_reason: z.string().nullish(),
+          })
+          .loose(),
+      )
+      .default([]),
+    usage: openAiCompatibleUsageSchema.nullish(),
+    x_groq: z.object({ usage: openAiCompatibleUsageSchema.nullish() }).loose().nullish(),
+  })
+  .loose();
+
+const errorChunkSchema = z.object({ error: z.object({ message: z.string().optional(), type: z.string().nullish(), code: z.unknown() }).loose() }).loose();
+
+/**
+ * A stateful mapper from OpenAI-style stream chunks (the `data:` payloads) to contract parts. Its state — finish
+ * reason and usage seen so far — lives in this closure; `finish()` yields the closing part.
+ */
+export function createOpenAiCompatibleStreamMapper(provider: string) {
+  let finishReason: FinishReason | undefined;
+  let usage: Usage | undefined;
+  /** Mistral sends whole tool calls without `index`: number them in order of appearance. */
+  let nextToolIndex = 0;
+
+  function map(data: string): StreamPart[] {
+    let json: unknown;
+    try {
+      json = JSON.parse(data);
+    } catch {
+      return [errorPart(`${provider} sent a stream chunk that is not JSON`)];
+    }
+    const upstreamError = errorChunkSchema.safeParse(json);
+    if (upstreamError.success) {
+      return [errorPart(`${provider} stream error: ${upstreamError.data.error.message ?? 'unknown error'}`, upstreamError.data.error.type ?? undefined)];
+    }
+    const parsed = chunkSchema.safeParse(json);
+    if (!parsed.success) return [errorPart(`${provider} sent a stream chunk tollgate could not read: ${parsed.error.issues[0]?.message}`)];
+    const chunk = parsed.data;
+    const reportedUsage = chunk.usage ?? chunk.x_groq?.usage;
+    if (reportedUsage) usage = mapOpenAiCompatibleUsage(reportedUsage);
+    const parts: StreamPart[] = [];
+    for (const choice of chunk.choices) {
+      const delta = choice.delta;
+      const reasoning = delta?.reasoning_content ?? delta?.reasoning;
+      if (reasoning) parts.push({ type: 'reasoning-delta', text: reasoning });
+      if (delta?.content) parts.push({ type: 'text-delta', text: delta.content });
+      for (const call of delta?.tool_calls ?? []) {
+        const index = call.index ?? nextToolIndex;
+        nextToolIndex = Math.max(nextToolIndex, index + 1);
+        parts.push({
+          type: 'tool-call-delta',
+          index,
+          id: call.id ?? undefined,
+          name: call.function?.name ?? undefined,
+          argumentsDelta: call.function?.arguments ?? '',
+        });
+      }
+      if (choice.finish_reason) finishReason = mapOpenAiCompatibleFinishReason(choice.finish_reason);
+    }
+    return parts;
+  }
+
+  function errorPart(message: string, upstreamCode?: string): StreamPart {
+    return { type: 'error', error: new ProviderError({ provider, message, statusCode: 502, isRetryable: false, upstreamCode }), usage };
+  }
+
+  /** The closing part once the upstream stream ended: `finish`, or an error when it stopped without a finish reason. */
+  function finish(): StreamPart {
+    if (finishReason === undefined) return errorPart(`${provider} stream ended before the model finished`);
+    return { type: 'finish', finishReason, usage };
+  }
+
+  return { map, finish, usageSoFar: () => usage };
+}

@@ -1,0 +1,93 @@
+import type { ChatCompletionRequest } from '@tollgate/schemas';
+import type { CallOptions, ChatModel, GenerateResult, StreamPart } from '../chat-model';
+import { postJson, readBodyText, retryAfterMs, toProviderError, type UpstreamResponse } from '../http/upstream-http';
+import { readSseEvents } from '../http/sse-events';
+import { ProviderError } from '../provider-error';
+import { chatCompletionsUrl, openAiCompatibleHeaders, type OpenAiCompatibleSettings } from './openai-compatible-api';
+import { mapOpenAiCompatibleError } from './openai-compatible-error';
+import { mapOpenAiCompatibleRequest } from './map-openai-compatible-request';
+import { mapOpenAiCompatibleResponse } from './map-openai-compatible-response';
+import { createOpenAiCompatibleStreamMapper } from './map-openai-compatible-stream';
+
+/** A model served by OpenAI or any provider speaking its Chat Completions API (Together, Mistral, DeepSeek, ...). */
+export class OpenAiCompatibleModel implements ChatModel {
+  readonly specificationVersion = 'v1';
+  readonly provider: string;
+
+  constructor(
+    readonly upstreamModelId: string,
+    private readonly settings: OpenAiCompatibleSettings,
+  ) {
+    this.provider = settings.provider;
+  }
+
+  async generate(request: ChatCompletionRequest, options: CallOptions): Promise<GenerateResult> {
+    const { body, warnings } = this.mapRequest(request, options, false);
+    const response = await this.send(body, options);
+    const text = await readBodyText(response.body, 64 * 1024 * 1024).catch((error: unknown) => {
+      throw toProviderError(this.provider, error);
+    });
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw new ProviderError({ provider: this.provider, message: `${this.provider} sent a body that is not JSON`, statusCode: 502, isRetryable: false });
+    }
+    return mapOpenAiCompatibleResponse(json, { provider: this.provider, warnings });
+  }
+
+  async *stream(request: ChatCompletionRequest, options: CallOptions): AsyncGenerator<StreamPart> {
+    const { body, warnings } = this.mapRequest(request, options, true);
+    const response = await this.send(body, options);
+    const mapper = createOpenAiCompatibleStreamMapper(this.provider);
+    try {
+      yield { type: 'stream-start', warnings };
+      for await (const event of readSseEvents(response.body)) {
+        if (event.data === '[DONE]') break;
+        for (const part of mapper.map(event.data)) {
+          yield part;
+          if (part.type === 'error') return;
+        }
+      }
+      yield mapper.finish();
+    } catch (error) {
+      const mapped = toProviderError(this.provider, error);
+      if (!(mapped instanceof ProviderError)) throw mapped; // aborted by the caller
+      yield { type: 'error', error: mapped, usage: mapper.usageSoFar() };
+    } finally {
+      response.body.destroy();
+    }
+  }
+
+  private mapRequest(request: ChatCompletionRequest, options: CallOptions, stream: boolean) {
+    return mapOpenAiCompatibleRequest(request, {
+      upstreamModelId: this.upstreamModelId,
+      stream,
+      quirks: this.settings.quirks,
+      provider: this.provider,
+      strict: options.strict,
+    });
+  }
+
+  /** Sends the request; an HTTP error status becomes a ProviderError carrying the upstream message. */
+  private async send(body: Record<string, unknown>, options: CallOptions): Promise<UpstreamResponse> {
+    const response = await postJson({
+      provider: this.provider,
+      url: chatCompletionsUrl(this.settings),
+      headers: openAiCompatibleHeaders(this.settings, options.requestId),
+      body,
+      signal: options.signal,
+      agent: this.settings.agent,
+    });
+    if (response.statusCode >= 400) {
+      const bodyText = await readBodyText(response.body).catch(() => '');
+      throw mapOpenAiCompatibleError({
+        provider: this.provider,
+        statusCode: response.statusCode,
+        bodyText,
+        retryAfterMs: retryAfterMs(response.headers),
+      });
+    }
+    return response;
+  }
+}

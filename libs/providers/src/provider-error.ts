@@ -1,0 +1,69 @@
+/** HTTP statuses after which the same request may succeed when tried again. */
+export const RETRYABLE_STATUSES = new Set([408, 409, 429, 500, 502, 503, 504, 529]);
+
+/**
+ * An upstream failure, normalised: which provider, the upstream HTTP status (0 when no response arrived), whether
+ * trying again may help, and how long the provider asked us to wait.
+ */
+export class ProviderError extends Error {
+  override readonly name = 'ProviderError';
+  readonly provider: string;
+  readonly statusCode: number;
+  readonly isRetryable: boolean;
+  /** Milliseconds the provider asked to wait (from `retry-after`), when it said. */
+  readonly retryAfterMs?: number;
+  /** The provider's own error type or code, e.g. `rate_limit_exceeded`. */
+  readonly upstreamCode?: string;
+  /** Set for timeouts: which one expired. */
+  readonly timeout?: 'connect' | 'first-byte' | 'idle';
+
+  constructor(init: {
+    provider: string;
+    message: string;
+    statusCode: number;
+    isRetryable?: boolean;
+    retryAfterMs?: number;
+    upstreamCode?: string;
+    timeout?: 'connect' | 'first-byte' | 'idle';
+    cause?: unknown;
+  }) {
+    super(init.message, { cause: init.cause });
+    this.provider = init.provider;
+    this.statusCode = init.statusCode;
+    this.isRetryable = init.isRetryable ?? RETRYABLE_STATUSES.has(init.statusCode);
+    this.retryAfterMs = init.retryAfterMs;
+    this.upstreamCode = init.upstreamCode;
+    this.timeout = init.timeout;
+  }
+}
+
+/** A request setting this provider cannot honour, refused because the caller asked for strict mode. */
+export class UnsupportedSettingError extends Error {
+  override readonly name = 'UnsupportedSettingError';
+  constructor(
+    readonly setting: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A model whose provider is not configured (no API key): the message names the missing setting. */
+export class ProviderUnavailableError extends Error {
+  override readonly name = 'ProviderUnavailableError';
+  constructor(
+    readonly provider: string,
+    readonly missingSetting: string,
+  ) {
+    super(`provider ${provider} is not configured: set ${missingSetting}`);
+  }
+}
+
+/** Parses a `retry-after` header (seconds or an HTTP date) into milliseconds. */
+export function parseRetryAfter(value: string | null | undefined, now: number = Date.now()): number | undefined {
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds) && seconds >= 0) return Math.round(seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}

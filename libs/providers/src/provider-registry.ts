@@ -1,0 +1,91 @@
+import type { Agent } from 'undici';
+import type { CatalogEntry, ModelCatalog } from './catalog/model-catalog';
+import type { ChatModel } from './chat-model';
+import { createUpstreamAgent, DEFAULT_TIMEOUTS, type UpstreamTimeouts } from './http/upstream-http';
+import type { ProviderDefinition } from './provider-definition';
+import { ProviderUnavailableError } from './provider-error';
+
+/** The caller named a model the catalog does not have. */
+export class UnknownModelError extends Error {
+  override readonly name = 'UnknownModelError';
+  constructor(readonly model: string) {
+    super(`The model \`${model}\` does not exist or you do not have access to it.`);
+  }
+}
+
+/** A catalog entry with whether it can be served right now. */
+export interface ListedModel {
+  entry: CatalogEntry;
+  available: boolean;
+  /** Set when unavailable: the setting that would make it available. */
+  missingSetting?: string;
+}
+
+/**
+ * Resolves a caller's model name to a catalog entry and a ready ChatModel. Settings are read from a flat record of
+ * `<PREFIX>_BASE_URL` / `<PREFIX>_API_KEY` values (the validated config). One keep-alive pool per provider.
+ */
+export class ProviderRegistry {
+  private readonly models = new Map<string, ChatModel>();
+  private readonly agents = new Map<string, Agent>();
+  private readonly definitions: Map<string, ProviderDefinition>;
+
+  constructor(
+    readonly catalog: ModelCatalog,
+    definitions: readonly ProviderDefinition[],
+    private readonly settings: Readonly<Record<string, string | number | undefined>>,
+    private readonly timeouts: UpstreamTimeouts = DEFAULT_TIMEOUTS,
+  ) {
+    this.definitions = new Map(definitions.map((definition) => [definition.name, definition]));
+    for (const entry of catalog.entries) {
+      if (!this.definitions.has(entry.provider)) throw new Error(`catalog: ${entry.id} names unknown provider ${entry.provider}`);
+    }
+  }
+
+  /** The entry and model for a name; throws UnknownModelError or ProviderUnavailableError. */
+  resolve(name: string): { entry: CatalogEntry; model: ChatModel } {
+    const entry = this.catalog.find(name);
+    if (!entry) throw new UnknownModelError(name);
+    const cached = this.models.get(entry.id);
+    if (cached) return { entry, model: cached };
+    const definition = this.definitions.get(entry.provider) as ProviderDefinition;
+    const missing = this.missingSetting(definition);
+    if (missing) throw new ProviderUnavailableError(entry.provider, missing);
+    const prefix = definition.settingsPrefix;
+    const model = definition.createModel(entry, {
+      baseUrl: prefix ? String(this.settings[`${prefix}_BASE_URL`] ?? '') : '',
+      apiKey: prefix ? String(this.settings[`${prefix}_API_KEY`]) : '',
+      agent: this.agentFor(entry.provider),
+    });
+    this.models.set(entry.id, model);
+    return { entry, model };
+  }
+
+  /** Every catalog model with its availability. */
+  list(): ListedModel[] {
+    return this.catalog.entries.map((entry) => {
+      const missingSetting = this.missingSetting(this.definitions.get(entry.provider) as ProviderDefinition);
+      return { entry, available: missingSetting === undefined, missingSetting };
+    });
+  }
+
+  /** Closes every connection pool. */
+  async close(): Promise<void> {
+    await Promise.all([...this.agents.values()].map((agent) => agent.close()));
+  }
+
+  private missingSetting(definition: ProviderDefinition): string | undefined {
+    if (!definition.settingsPrefix) return undefined;
+    const key = `${definition.settingsPrefix}_API_KEY`;
+    return this.settings[key] ? undefined : key;
+  }
+
+  private agentFor(provider: string): Agent {
+    let agent = this.agents.get(provider);
+    if (!agent) {
+      agent = createUpstreamAgent(this.timeouts);
+      this.agents.set(provider, agent);
+    }
+    return agent;
+  }
+}

@@ -1,0 +1,7 @@
+export * from './chat-completion-request';
+export * from './cost';
+export * from './decimal-string';
+export * from './error-body';
+export * from './metering-event';
+export * from './prices';
+export * from './usage';

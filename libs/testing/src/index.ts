@@ -1,0 +1,3 @@
+export * from './fixtures';
+export * from './replay-server';
+export * from './unique-name';
