@@ -1,11 +1,22 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
 import { quoteIdentifier } from './ensure-database';
 
-/** The migrations folder at the repository root (prisma/migrations), in Prisma's own format. */
-export const MIGRATIONS_DIR = path.resolve(__dirname, '../../../prisma/migrations');
+/**
+ * The migrations folder (prisma/migrations, Prisma's own format): MIGRATIONS_DIR, or the nearest `prisma/migrations`
+ * above this file — true both for the sources and for an app bundle in `apps/<app>/dist`.
+ */
+export const MIGRATIONS_DIR = process.env['MIGRATIONS_DIR'] ?? findUp(path.join('prisma', 'migrations'), __dirname);
+
+function findUp(relative: string, from: string): string {
+  for (let directory = from; ; directory = path.dirname(directory)) {
+    const candidate = path.join(directory, relative);
+    if (existsSync(candidate)) return candidate;
+    if (path.dirname(directory) === directory) throw new Error(`cannot find ${relative} above ${from}; set MIGRATIONS_DIR`);
+  }
+}
 
 /** The advisory lock key `prisma migrate` itself takes, so this runner and Prisma's never overlap. */
 const PRISMA_ADVISORY_LOCK = 72707369;

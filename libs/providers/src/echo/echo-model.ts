@@ -14,9 +14,9 @@ export class EchoModel implements ChatModel {
   readonly provider = ECHO_PROVIDER;
 
   constructor(
-    readonly upstreamModelId: string = 'echo',
+    readonly upstreamModelId = 'echo',
     /** Pause between streamed words, to make streaming visible in demos. */
-    private readonly wordDelayMs: number = 0,
+    private readonly wordDelayMs = 0,
   ) {}
 
   async generate(request: ChatCompletionRequest, _options: CallOptions): Promise<GenerateResult> {
@@ -53,7 +53,8 @@ function lastMessageText(messages: ChatMessage[]): string {
 
 /** The answer split into words (each keeps its trailing whitespace), cut at the token limit. */
 function answerWords(request: ChatCompletionRequest): { words: string[]; finishReason: FinishReason } {
-  const words = lastMessageText(request.messages).match(/\S+\s*|\s+/g) ?? [];
+  // Words keep their leading whitespace (' beta'), the way BPE tokenizers split text.
+  const words = lastMessageText(request.messages).match(/\s*\S+/g) ?? [];
   const limit = request.max_completion_tokens ?? request.max_tokens;
   if (limit === undefined) return { words, finishReason: 'stop' };
   const kept: string[] = [];

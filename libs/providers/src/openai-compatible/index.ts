@@ -1,2 +1,3 @@
 export * from './openai-compatible-api';
 export * from './openai-compatible-model';
+export * from './openai-compatible-provider';

@@ -15,6 +15,7 @@ export function mapOpenAiCompatibleFinishReason(reason: string | null | undefine
     case 'content_filter':
       return 'content_filter';
     case 'error':
+    case 'insufficient_system_resource': // DeepSeek: generation cut off for lack of capacity
       return 'error';
     default:
       return 'stop';

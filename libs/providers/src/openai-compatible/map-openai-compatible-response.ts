@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { GenerateResult, SettingWarning } from '../chat-model';
 import { ProviderError } from '../provider-error';
+import { openAiCompatibleContentSchema, splitOpenAiCompatibleContent } from './map-openai-compatible-content';
 import { mapOpenAiCompatibleFinishReason } from './map-openai-compatible-finish-reason';
 import { mapOpenAiCompatibleUsage, openAiCompatibleUsageSchema } from './map-openai-compatible-usage';
 
@@ -20,7 +21,7 @@ const responseSchema = z
           .object({
             message: z
               .object({
-                content: z.string().nullish(),
+                content: openAiCompatibleContentSchema,
                 reasoning_content: z.string().nullish(),
                 reasoning: z.string().nullish(),
                 tool_calls: z.array(toolCallSchema).nullish(),
@@ -51,10 +52,13 @@ export function mapOpenAiCompatibleResponse(
   }
   const { message, finish_reason } = parsed.data.choices[0];
   const usage = parsed.data.usage ? mapOpenAiCompatibleUsage(parsed.data.usage) : undefined;
+  const content = splitOpenAiCompatibleContent(message.content);
+  // DeepSeek and xAI say `reasoning_content`, Groq and vLLM-based servers `reasoning`, Mistral puts thinking parts in `content`.
+  const reasoning = message.reasoning_content || message.reasoning || content.reasoning;
   return {
     providerResponseId: parsed.data.id ?? undefined,
-    text: message.content ?? null,
-    reasoning: message.reasoning_content ?? message.reasoning ?? undefined,
+    text: content.text,
+    reasoning: reasoning || undefined,
     toolCalls: (message.tool_calls ?? []).map((call, index) => ({
       id: call.id ?? `call_${index}`,
       name: call.function.name,

@@ -2,6 +2,7 @@ import type { Usage } from '@tollgate/schemas';
 import { z } from 'zod';
 import type { FinishReason, StreamPart } from '../chat-model';
 import { ProviderError } from '../provider-error';
+import { openAiCompatibleContentSchema, splitOpenAiCompatibleContent } from './map-openai-compatible-content';
 import { mapOpenAiCompatibleFinishReason } from './map-openai-compatible-finish-reason';
 import { mapOpenAiCompatibleUsage, openAiCompatibleUsageSchema } from './map-openai-compatible-usage';
 
@@ -13,14 +14,14 @@ const chunkSchema = z
           .object({
             delta: z
               .object({
-                content: z.string().nullish(),
+                content: openAiCompatibleContentSchema,
                 reasoning_content: z.string().nullish(),
                 reasoning: z.string().nullish(),
                 tool_calls: z
                   .array(
                     z
                       .object({
-                        index: z.number().int().nonnegative().optional(),
+                        index: z.number().int().nonnegative().nullish(),
                         id: z.string().nullish(),
                         function: z.object({ name: z.string().nullish(), arguments: z.string().nullish() }).loose().nullish(),
                       })
@@ -40,7 +41,15 @@ const chunkSchema = z
   })
   .loose();
 
-const errorChunkSchema = z.object({ error: z.object({ message: z.string().optional(), type: z.string().nullish(), code: z.unknown() }).loose() }).loose();
+/** An error sent in place of a chunk after the stream started (`code` is often absent: zod 4 requires even unknown keys). */
+const errorChunkSchema = z
+  .object({
+    error: z.union([
+      z.object({ message: z.string().optional(), type: z.string().nullish(), code: z.unknown().optional() }).loose(),
+      z.string().transform((message) => ({ message, type: undefined })),
+    ]),
+  })
+  .loose();
 
 /**
  * A stateful mapper from OpenAI-style stream chunks (the `data:` payloads) to contract parts. Its state — finish
@@ -51,6 +60,16 @@ export function createOpenAiCompatibleStreamMapper(provider: string) {
   let usage: Usage | undefined;
   /** Mistral sends whole tool calls without `index`: number them in order of appearance. */
   let nextToolIndex = 0;
+
+  /**
+   * Where a tool call delta belongs: its `index` when given; without one, a delta carrying an id starts the next
+   * call and one without continues the latest.
+   */
+  function toolIndex(call: { index?: number | null; id?: string | null }): number {
+    const index = call.index ?? ((call.id || nextToolIndex === 0) ? nextToolIndex : nextToolIndex - 1);
+    nextToolIndex = Math.max(nextToolIndex, index + 1);
+    return index;
+  }
 
   function map(data: string): StreamPart[] {
     let json: unknown;
@@ -71,17 +90,17 @@ export function createOpenAiCompatibleStreamMapper(provider: string) {
     const parts: StreamPart[] = [];
     for (const choice of chunk.choices) {
       const delta = choice.delta;
-      const reasoning = delta?.reasoning_content ?? delta?.reasoning;
+      const content = splitOpenAiCompatibleContent(delta?.content);
+      const reasoning = delta?.reasoning_content || delta?.reasoning || content.reasoning;
       if (reasoning) parts.push({ type: 'reasoning-delta', text: reasoning });
-      if (delta?.content) parts.push({ type: 'text-delta', text: delta.content });
+      if (content.text) parts.push({ type: 'text-delta', text: content.text });
       for (const call of delta?.tool_calls ?? []) {
-        const index = call.index ?? nextToolIndex;
-        nextToolIndex = Math.max(nextToolIndex, index + 1);
+        // Continuation deltas may repeat `"name": ""` (Mistral): an empty id or name is no id or name.
         parts.push({
           type: 'tool-call-delta',
-          index,
-          id: call.id ?? undefined,
-          name: call.function?.name ?? undefined,
+          index: toolIndex(call),
+          id: call.id || undefined,
+          name: call.function?.name || undefined,
           argumentsDelta: call.function?.arguments ?? '',
         });
       }

@@ -10,6 +10,8 @@ export const openAiCompatibleUsageSchema = z
     completion_tokens_details: z.object({ reasoning_tokens: z.number().int().nonnegative().nullish() }).nullish(),
     /** DeepSeek's own name for cached prompt tokens. */
     prompt_cache_hit_tokens: z.number().int().nonnegative().nullish(),
+    /** Some Together.ai models report cached prompt tokens at the top level. */
+    cached_tokens: z.number().int().nonnegative().nullish(),
   })
   .loose();
 export type OpenAiCompatibleUsage = z.infer<typeof openAiCompatibleUsageSchema>;
@@ -19,10 +21,17 @@ export type OpenAiCompatibleUsage = z.infer<typeof openAiCompatibleUsageSchema>;
  * inside `completion_tokens`; some compatible providers (xAI) report it beside it — told apart by `total_tokens`.
  */
 export function mapOpenAiCompatibleUsage(usage: OpenAiCompatibleUsage): Usage {
-  const cached = usage.prompt_tokens_details?.cached_tokens ?? usage.prompt_cache_hit_tokens ?? 0;
+  // Providers that report cached tokens in two places (DeepSeek) agree; one that leaves a place at 0 must not hide the other.
+  const cached = Math.max(
+    usage.prompt_tokens_details?.cached_tokens ?? 0,
+    usage.prompt_cache_hit_tokens ?? 0,
+    usage.cached_tokens ?? 0,
+  );
   const reasoning = usage.completion_tokens_details?.reasoning_tokens ?? 0;
+  // Counted inside, reasoning cannot exceed completion_tokens; counted beside, total_tokens includes it on top.
   const reasoningReportedApart =
-    reasoning > 0 && usage.total_tokens === usage.prompt_tokens + usage.completion_tokens + reasoning;
+    reasoning > 0 &&
+    (reasoning > usage.completion_tokens || usage.total_tokens === usage.prompt_tokens + usage.completion_tokens + reasoning);
   const cacheRead = Math.min(cached, usage.prompt_tokens);
   return {
     inputTokens: usage.prompt_tokens - cacheRead,

@@ -11,9 +11,26 @@ export interface OpenAiCompatibleQuirks {
   renamedSettings?: Partial<Record<keyof ChatCompletionRequest, string>>;
   /** How the provider spells `tool_choice: "required"` (Mistral: `any`). */
   requiredToolChoice?: string;
-  /** Whether the upstream accepts `stream_options: {include_usage: true}` (it reports usage in the last chunk). */
+  /**
+   * Whether the upstream accepts `stream_options: {include_usage: true}`. When false (Mistral, which rejects the
+   * field) the provider must report usage in its last chunk unasked.
+   */
   streamUsageOption: boolean;
+  /**
+   * Message fields the provider rejects (Mistral: `name` and `refusal`): dropped with a warning, refused in strict
+   * mode. A field that is null carries nothing and is dropped without a word.
+   */
+  unsupportedMessageFields?: ReadonlyArray<OpenAiCompatibleMessageField>;
+  /**
+   * The provider accepts only tool call ids of exactly `length` characters a-z, A-Z, 0-9 in the conversation
+   * (Mistral: 9). Any other id, e.g. from a conversation held with OpenAI, is sent as an id derived from it, the
+   * same in the assistant's call and in the tool's answer, so the pairs still match.
+   */
+  alphanumericToolCallIds?: { length: number };
 }
+
+/** Optional message fields a provider may reject. */
+export type OpenAiCompatibleMessageField = 'name' | 'refusal';
 
 /** Everything an OpenAI-compatible adapter needs to reach its provider. */
 export interface OpenAiCompatibleSettings {

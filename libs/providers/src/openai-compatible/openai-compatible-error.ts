@@ -9,7 +9,20 @@ const errorBodySchema = z
     ]),
   })
   .loose();
-const messageBodySchema = z.object({ message: z.string(), type: z.string().optional() }).loose();
+/** One pydantic validation failure, as Mistral reports a request it refuses (422). */
+const validationIssueSchema = z.object({ loc: z.array(z.union([z.string(), z.number()])).optional(), msg: z.string() }).loose();
+const validationIssuesSchema = z.array(validationIssueSchema).min(1);
+const messageBodySchema = z
+  .object({
+    message: z.union([z.string(), z.object({ detail: validationIssuesSchema }).loose(), validationIssuesSchema]),
+    type: z.string().optional(),
+  })
+  .loose();
+
+/** `body.stream_options: Extra inputs are not permitted; ...` from Mistral's validation details. */
+function describeValidationIssues(issues: z.infer<typeof validationIssuesSchema>): string {
+  return issues.map((issue) => (issue.loc ? `${issue.loc.join('.')}: ${issue.msg}` : issue.msg)).join('; ');
+}
 
 /** Maps an OpenAI-style error response (any status ≥ 400) to a ProviderError, keeping the upstream message. */
 export function mapOpenAiCompatibleError(input: {
@@ -31,9 +44,12 @@ export function mapOpenAiCompatibleError(input: {
         upstreamCode = error.code != null ? String(error.code) : (error.type ?? undefined);
       }
     } else {
-      const flat = messageBodySchema.safeParse(json); // Mistral: {"object":"error","message":...,"type":...}
+      // Mistral: {"object":"error","message":"..." | {"detail":[...]} | [...],"type":...}
+      const flat = messageBodySchema.safeParse(json);
       if (flat.success) {
-        message = flat.data.message;
+        const flatMessage = flat.data.message;
+        if (typeof flatMessage === 'string') message = flatMessage;
+        else message = describeValidationIssues(Array.isArray(flatMessage) ? flatMessage : flatMessage.detail);
         upstreamCode = flat.data.type;
       }
     }

@@ -1,0 +1,42 @@
+import { checkServices, createLogger, loadConfig } from '@tollgate/config';
+import { applyMigrations, createPrismaClient, ensureDatabase } from '@tollgate/db';
+import { Redis } from 'ioredis';
+import { createMeteringWorker } from './metering-worker';
+
+/** Starts the billing worker: metering events from BullMQ → usage rows, ledger entries and debt in Postgres. */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger('billing-worker', config.LOG_LEVEL);
+  await checkServices({ databaseUrl: config.DATABASE_URL, redisUrl: config.REDIS_URL, maintenanceDatabase: true });
+  await ensureDatabase(config.DATABASE_URL);
+  await applyMigrations(config.DATABASE_URL, { schema: config.DATABASE_SCHEMA });
+  const prisma = createPrismaClient({ databaseUrl: config.DATABASE_URL, schema: config.DATABASE_SCHEMA, maxConnections: Math.min(config.WORKER_CONCURRENCY, 20) });
+  // BullMQ workers block on Redis: their connection must retry forever (maxRetriesPerRequest: null).
+  const connection = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
+  connection.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
+  const metering = createMeteringWorker({
+    queueName: config.METERING_QUEUE,
+    connection,
+    prisma,
+    logger,
+    concurrency: config.WORKER_CONCURRENCY,
+  });
+  logger.info({ queue: config.METERING_QUEUE, concurrency: config.WORKER_CONCURRENCY }, 'tollgate billing worker started');
+
+  const shutdown = (signal: string) => {
+    logger.info({ signal }, 'shutting down: finishing jobs in progress');
+    void metering
+      .close()
+      .then(() => prisma.$disconnect())
+      .then(() => connection.disconnect())
+      .then(() => process.exit(0));
+    setTimeout(() => process.exit(1), 30_000).unref();
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  console.error(`tollgate billing worker failed to start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

@@ -1,0 +1,43 @@
+import { createAccountWithKey, createTestDatabase, reconcileDebts, type TestDatabase } from '@tollgate/db';
+import { sumDecimals } from '@tollgate/billing';
+import { recordUsage } from './record-usage';
+import { testEvent } from './test-events';
+
+describe('recordUsage', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterAll(() => db.drop());
+
+  it('inserts the usage row and its ledger entry and raises the debt by the total, once', async () => {
+    const { account } = await createAccountWithKey(db.prisma, { name: 'once', creditLimit: '5' });
+    const event = testEvent(account.id);
+    expect(await recordUsage(db.prisma, event)).toBe(true);
+    expect(await recordUsage(db.prisma, event)).toBe(false);
+    const after = await db.prisma.account.findUniqueOrThrow({ where: { id: account.id } });
+    expect(after.debt.toFixed()).toBe('0.00013376');
+    expect(await db.prisma.usageRecord.count({ where: { accountId: account.id } })).toBe(1);
+    const ledger = await db.prisma.ledgerEntry.findMany({ where: { accountId: account.id } });
+    expect(ledger.map((entry) => [entry.kind, entry.amount.toFixed(), entry.requestId])).toEqual([['usage', '0.00013376', event.requestId]]);
+  });
+
+  it('stays exact under concurrent deliveries, duplicates included', async () => {
+    const { account } = await createAccountWithKey(db.prisma, { name: 'busy', creditLimit: '5' });
+    const events = Array.from({ length: 40 }, (_, index) =>
+      testEvent(account.id, { cost: { base: '0.000000000000000001', commission: '0', total: `0.00000000000000000${(index % 9) + 1}` } }),
+    );
+    const deliveries = [...events, ...events.slice(0, 20)]; // half delivered twice
+    const results = await Promise.all(deliveries.map((event) => recordUsage(db.prisma, event)));
+    expect(results.filter(Boolean)).toHaveLength(40);
+    const after = await db.prisma.account.findUniqueOrThrow({ where: { id: account.id } });
+    expect(after.debt.toFixed()).toBe(sumDecimals(events.map((event) => event.cost.total)));
+    expect((await reconcileDebts(db.prisma)).mismatches).toEqual([]);
+  });
+
+  it('rolls everything back when the account does not exist', async () => {
+    const event = testEvent('00000000-0000-4000-8000-000000000000');
+    await expect(recordUsage(db.prisma, event)).rejects.toMatchObject({ code: 'P2003' });
+    expect(await db.prisma.usageRecord.count({ where: { requestId: event.requestId } })).toBe(0);
+  });
+});

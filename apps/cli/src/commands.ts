@@ -1,0 +1,59 @@
+import { z } from 'zod';
+import { createAccountWithKey, getAccountUsage, reconcileDebts, type PrismaClient } from '@tollgate/db';
+import { decimalString } from '@tollgate/schemas';
+
+/** What a command prints and the exit code it ends with. */
+export interface CommandResult {
+  output: string;
+  exitCode: number;
+}
+
+const creditLimitSchema = decimalString.refine((value) => !value.startsWith('-'), 'must not be negative');
+
+/** `tollgate accounts create`: a new account and its first API key (shown once). */
+export async function createAccountCommand(
+  prisma: PrismaClient,
+  options: { name: string; creditLimit: string; json: boolean },
+): Promise<CommandResult> {
+  const creditLimit = creditLimitSchema.safeParse(options.creditLimit);
+  if (!creditLimit.success) return { output: `--credit-limit ${options.creditLimit}: must be a decimal amount in USD, e.g. 25.00`, exitCode: 2 };
+  const created = await createAccountWithKey(prisma, { name: options.name, creditLimit: creditLimit.data });
+  if (options.json) {
+    return { output: JSON.stringify({ account: created.account, apiKey: created.apiKey }), exitCode: 0 };
+  }
+  return {
+    output: [
+      `Account ${created.account.id} (${created.account.name}), credit limit $${created.account.creditLimit}`,
+      `API key (shown once, store it now): ${created.apiKey}`,
+    ].join('\n'),
+    exitCode: 0,
+  };
+}
+
+/** `tollgate usage --account ID`: debt and usage totals. */
+export async function usageCommand(prisma: PrismaClient, options: { account: string; json: boolean }): Promise<CommandResult> {
+  if (!z.uuid().safeParse(options.account).success) return { output: `--account ${options.account}: not an account id (a UUID)`, exitCode: 2 };
+  const usage = await getAccountUsage(prisma, options.account);
+  if (!usage) return { output: `no account ${options.account}`, exitCode: 1 };
+  if (options.json) return { output: JSON.stringify(usage), exitCode: 0 };
+  return {
+    output: [
+      `Account ${usage.accountId} (${usage.name})`,
+      `  debt:         $${usage.debt} of $${usage.creditLimit} credit`,
+      `  requests:     ${usage.requests}`,
+      `  tokens:       ${usage.tokens.total} (input ${usage.tokens.input}, output ${usage.tokens.output}, reasoning ${usage.tokens.reasoning}, cache read ${usage.tokens.cacheRead}, cache write ${usage.tokens.cacheWrite})`,
+      `  cost:         $${usage.cost.total} (base $${usage.cost.base} + commission $${usage.cost.commission})`,
+    ].join('\n'),
+    exitCode: 0,
+  };
+}
+
+/** `tollgate reconcile`: every account's debt must equal the sum of its ledger entries. */
+export async function reconcileCommand(prisma: PrismaClient, options: { json: boolean }): Promise<CommandResult> {
+  const result = await reconcileDebts(prisma);
+  const ok = result.mismatches.length === 0;
+  if (options.json) return { output: JSON.stringify({ ok, ...result }), exitCode: ok ? 0 : 1 };
+  if (ok) return { output: `ok: ${result.checked} account(s), every debt equals its ledger`, exitCode: 0 };
+  const lines = result.mismatches.map((row) => `  ${row.accountId} (${row.name}): debt ${row.debt} ≠ ledger ${row.ledgerSum}`);
+  return { output: [`MISMATCH: ${result.mismatches.length} of ${result.checked} account(s) differ from their ledger:`, ...lines].join('\n'), exitCode: 1 };
+}

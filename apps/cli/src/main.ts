@@ -1,0 +1,45 @@
+import { Command } from 'commander';
+import { loadConfig } from '@tollgate/config';
+import { applyMigrations, createPrismaClient, ensureDatabase, type PrismaClient } from '@tollgate/db';
+import { createAccountCommand, reconcileCommand, usageCommand, type CommandResult } from './commands';
+
+/** Opens the database (migrated), runs one command, prints its output and exits with its code. */
+async function run(command: (prisma: PrismaClient) => Promise<CommandResult>): Promise<void> {
+  const config = loadConfig();
+  await ensureDatabase(config.DATABASE_URL);
+  await applyMigrations(config.DATABASE_URL, { schema: config.DATABASE_SCHEMA });
+  const prisma = createPrismaClient({ databaseUrl: config.DATABASE_URL, schema: config.DATABASE_SCHEMA, maxConnections: 2 });
+  try {
+    const result = await command(prisma);
+    (result.exitCode === 0 ? process.stdout : process.stderr).write(`${result.output}\n`);
+    process.exitCode = result.exitCode;
+  } finally {
+    await prisma.$disconnect();
+  }
+}
+
+const program = new Command('tollgate').description('tollgate operator command (uses DATABASE_URL)');
+const accounts = program.command('accounts').description('manage accounts');
+accounts
+  .command('create')
+  .description('create an account and its first API key')
+  .requiredOption('--name <name>', 'account name')
+  .option('--credit-limit <usd>', 'debt allowed before requests are refused, USD', '10')
+  .option('--json', 'print JSON', false)
+  .action((options: { name: string; creditLimit: string; json: boolean }) => run((prisma) => createAccountCommand(prisma, options)));
+program
+  .command('usage')
+  .description("an account's debt and usage totals")
+  .requiredOption('--account <id>', 'account id')
+  .option('--json', 'print JSON', false)
+  .action((options: { account: string; json: boolean }) => run((prisma) => usageCommand(prisma, options)));
+program
+  .command('reconcile')
+  .description('check that every debt equals the sum of its ledger entries (exit 1 otherwise)')
+  .option('--json', 'print JSON', false)
+  .action((options: { json: boolean }) => run((prisma) => reconcileCommand(prisma, options)));
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  process.stderr.write(`tollgate: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,42 @@
+import express, { type Express } from 'express';
+import type { Logger } from 'pino';
+import { authenticate } from './auth/authenticate';
+import type { KeyOwnerCache } from './auth/key-owner-cache';
+import type { CompletionDeps } from './completion/completion-deps';
+import { GatewayError } from './errors/gateway-error';
+import { errorMiddleware } from './http/error-middleware';
+import { jsonBody } from './http/json-body';
+import { requestIdMiddleware } from './http/request-id';
+import { chatCompletionsHandler } from './routes/chat-completions-route';
+import { healthHandler, readinessHandler, type ReadinessCheck } from './routes/health-routes';
+import { modelsHandler } from './routes/models-route';
+
+/** Everything the HTTP app needs; built by main.ts (or a test) from real connections. */
+export interface GatewayDeps extends CompletionDeps {
+  keyCache: KeyOwnerCache;
+  bodyLimitBytes: number;
+  readiness: Record<string, ReadinessCheck>;
+  logger: Logger;
+}
+
+/** The gateway's Express app. The hot path reads top-down: route → authenticate → body → provider → wire → meter. */
+export function createApp(deps: GatewayDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use(requestIdMiddleware);
+
+  app.get('/healthz', healthHandler);
+  app.get('/readyz', readinessHandler(deps.readiness));
+  app.get('/v1/models', modelsHandler(deps.registry));
+
+  const auth = authenticate(deps.keyCache);
+  const body = jsonBody(deps.bodyLimitBytes);
+  app.post('/v1/chat/completions', auth, body, chatCompletionsHandler(deps));
+
+  app.use((request, _response, next) => {
+    next(new GatewayError({ status: 404, type: 'invalid_request_error', code: 'not_found', message: `Unknown route: ${request.method} ${request.path}` }));
+  });
+  app.use(errorMiddleware(deps.logger));
+  return app;
+}

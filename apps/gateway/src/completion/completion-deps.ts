@@ -1,0 +1,29 @@
+import type { ProviderRegistry } from '@tollgate/providers';
+import type { Logger } from 'pino';
+import type { Caller } from '../auth/caller';
+import type { MeteringProducer } from '../metering/metering-producer';
+
+/** What serving a completion needs from the running gateway. */
+export interface CompletionDeps {
+  registry: ProviderRegistry;
+  producer: MeteringProducer;
+  /** Commission as a decimal string, e.g. "0.10". */
+  commissionRate: string;
+  /** Tries per model on retryable upstream errors. */
+  maxAttempts: number;
+  /** Base of the exponential backoff between tries, in milliseconds. */
+  retryBaseDelayMs: number;
+  logger: Logger;
+}
+
+/** One request's identity and cancellation. */
+export interface CompletionContext {
+  caller: Caller;
+  requestId: string;
+  clientRequestId?: string;
+  /** Refuse settings a provider cannot honour instead of dropping them (x-tollgate-strict: true). */
+  strict: boolean;
+  /** Aborted when the caller goes away. */
+  signal: AbortSignal;
+  startedAt: Date;
+}

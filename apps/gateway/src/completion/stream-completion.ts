@@ -1,0 +1,125 @@
+import type { CatalogEntry, SettingWarning, StreamPart } from '@tollgate/providers';
+import { ProviderError } from '@tollgate/providers';
+import type { ChatCompletionRequest, Cost, MeteringStatus, Usage } from '@tollgate/schemas';
+import type { GatewayError } from '../errors/gateway-error';
+import { toGatewayError } from '../errors/to-gateway-error';
+import { attemptModels, AttemptsFailedError } from './attempt-models';
+import type { CompletionContext, CompletionDeps } from './completion-deps';
+import { estimateUsage } from './estimate-usage';
+import { meterCompletion } from './meter-completion';
+
+/** What a metered stream yields: the provider's deltas, then one closing part carrying usage and cost. */
+export type CompletionPart =
+  | Extract<StreamPart, { type: 'text-delta' | 'reasoning-delta' | 'tool-call-delta' }>
+  | { type: 'finish'; finishReason: Extract<StreamPart, { type: 'finish' }>['finishReason']; usage: Usage; cost: Cost }
+  | { type: 'error'; error: GatewayError; usage: Usage; cost: Cost };
+
+/** A stream that the upstream has accepted: headers may now be written. */
+export interface CompletionStream {
+  entry: CatalogEntry;
+  warnings: SettingWarning[];
+  parts: AsyncGenerator<CompletionPart>;
+}
+
+/**
+ * Opens a stream on the first candidate model that accepts it (retries and fallbacks happen here, before any byte
+ * reaches the caller), then yields its parts. The request is metered exactly once when the stream ends, whichever
+ * way: `ok` with the provider's usage; `partial` when the provider failed mid-stream or the caller went away
+ * (usage so far, estimated from the text when the provider reported none).
+ */
+export async function streamCompletion(
+  deps: CompletionDeps,
+  request: ChatCompletionRequest,
+  context: CompletionContext,
+): Promise<CompletionStream> {
+  let opened;
+  try {
+    opened = await attemptModels(deps, request, context.signal, async (_entry, model) => {
+      const iterator = model.stream(request, { signal: context.signal, requestId: context.requestId, strict: context.strict })[Symbol.asyncIterator]();
+      const first = await iterator.next();
+      if (first.done || first.value.type !== 'stream-start') {
+        const error = first.done ? undefined : first.value.type === 'error' ? first.value.error : undefined;
+        await iterator.return?.(undefined);
+        throw error ?? new ProviderError({ provider: model.provider, message: `${model.provider} stream did not start`, statusCode: 502 });
+      }
+      return { iterator, start: first.value };
+    });
+  } catch (error) {
+    const cause = error instanceof AttemptsFailedError ? error.lastError : error;
+    if (error instanceof AttemptsFailedError && error.lastEntry) {
+      await meterCompletion(deps, context, {
+        entry: error.lastEntry,
+        usage: { ...estimateUsage(request, ''), inputTokens: 0 },
+        status: 'error',
+        streamed: true,
+        errorCode: toGatewayError(cause).code ?? 'upstream_error',
+      });
+    }
+    throw cause;
+  }
+  const { entry, value } = opened;
+  return { entry, warnings: value.start.warnings, parts: meteredParts(deps, request, context, entry, value.iterator) };
+}
+
+async function* meteredParts(
+  deps: CompletionDeps,
+  request: ChatCompletionRequest,
+  context: CompletionContext,
+  entry: CatalogEntry,
+  iterator: AsyncIterator<StreamPart>,
+): AsyncGenerator<CompletionPart> {
+  const firstByteAt = Date.now();
+  let generated = '';
+  let outcome: { status: MeteringStatus; usage?: Usage; errorCode?: string } | undefined;
+  const meter = (status: MeteringStatus, usage: Usage | undefined, errorCode?: string) =>
+    meterCompletion(deps, context, { entry, usage: usage ?? estimateUsage(request, generated), status, streamed: true, firstByteAt, errorCode });
+  try {
+    for (;;) {
+      const next = await iterator.next();
+      if (context.signal.aborted) {
+        // The caller went away: whatever the adapter made of the abort, it is a disconnect, billed as generated.
+        const usage = next.done || next.value.type !== 'error' ? undefined : next.value.usage;
+        outcome = { status: 'partial', errorCode: 'client_disconnected' };
+        await meter('partial', usage, 'client_disconnected');
+        return;
+      }
+      if (next.done) {
+        outcome = { status: 'partial', errorCode: 'stream_ended_early' };
+        const error = toGatewayError(new ProviderError({ provider: entry.provider, message: `${entry.provider} stream ended early`, statusCode: 502 }));
+        const usage = estimateUsage(request, generated);
+        yield { type: 'error', error, usage, cost: await meter('partial', usage, 'stream_ended_early') };
+        return;
+      }
+      const part = next.value;
+      if (part.type === 'text-delta' || part.type === 'reasoning-delta') generated += part.text;
+      if (part.type === 'tool-call-delta') generated += (part.name ?? '') + part.argumentsDelta;
+      if (part.type === 'finish') {
+        const usage = part.usage ?? estimateUsage(request, generated);
+        outcome = { status: 'ok', usage };
+        yield { type: 'finish', finishReason: part.finishReason, usage, cost: await meter('ok', usage) };
+        return;
+      }
+      if (part.type === 'error') {
+        const usage = part.usage ?? estimateUsage(request, generated);
+        const error = toGatewayError(part.error);
+        outcome = { status: 'partial', usage, errorCode: error.code ?? 'upstream_error' };
+        yield { type: 'error', error, usage, cost: await meter('partial', usage, outcome.errorCode) };
+        return;
+      }
+      if (part.type !== 'stream-start') yield part;
+    }
+  } catch (error) {
+    if (outcome) throw error;
+    // The caller went away (abort) or the upstream broke in a way the adapter did not catch.
+    const errorCode = context.signal.aborted ? 'client_disconnected' : 'stream_failed';
+    outcome = { status: 'partial', errorCode };
+    await meter('partial', undefined, errorCode);
+    if (!context.signal.aborted) throw error;
+  } finally {
+    if (!outcome) {
+      // The consumer stopped reading (client disconnected): stop the upstream and bill what was generated.
+      await iterator.return?.(undefined);
+      await meter('partial', undefined, 'client_disconnected');
+    }
+  }
+}

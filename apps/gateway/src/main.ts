@@ -1,0 +1,36 @@
+import { checkServices, createLogger, loadConfig } from '@tollgate/config';
+import { applyMigrations, ensureDatabase } from '@tollgate/db';
+import { createApp } from './app';
+import { createGatewayRuntime } from './gateway-runtime';
+
+/** Starts the gateway: validate config, check Postgres/Redis, migrate, serve, replay spooled events, stop cleanly. */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger('gateway', config.LOG_LEVEL);
+  await checkServices({ databaseUrl: config.DATABASE_URL, redisUrl: config.REDIS_URL, maintenanceDatabase: true });
+  await ensureDatabase(config.DATABASE_URL);
+  const applied = await applyMigrations(config.DATABASE_URL, { schema: config.DATABASE_SCHEMA });
+  if (applied.length > 0) logger.info({ applied }, 'migrations applied');
+
+  const runtime = createGatewayRuntime(config, logger);
+  await runtime.deps.producer.replaySpool();
+  const server = createApp(runtime.deps).listen(config.PORT, config.HOST, () => {
+    logger.info({ port: config.PORT }, `tollgate gateway listening on http://${config.HOST}:${config.PORT}`);
+  });
+  server.keepAliveTimeout = 65_000;
+
+  const shutdown = (signal: string) => {
+    logger.info({ signal }, 'shutting down: finishing open requests');
+    server.close(() => {
+      void runtime.close().then(() => process.exit(0));
+    });
+    setTimeout(() => process.exit(1), 30_000).unref();
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  console.error(`tollgate gateway failed to start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

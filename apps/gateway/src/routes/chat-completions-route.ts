@@ -1,0 +1,57 @@
+import { chatCompletionRequestSchema } from '@tollgate/schemas';
+import type { Request, Response } from 'express';
+import type { Caller } from '../auth/caller';
+import type { CompletionContext, CompletionDeps } from '../completion/completion-deps';
+import { generateCompletion } from '../completion/generate-completion';
+import { streamCompletion } from '../completion/stream-completion';
+import { parseBody } from '../http/parse-body';
+import { startSse, writeSse } from '../http/sse-writer';
+import { warningHeaders } from '../http/warning-headers';
+import { toOpenAiChatCompletion } from '../wire/openai-chat-response';
+import { createOpenAiChunkMapper } from '../wire/openai-chat-stream';
+
+/** The context of one request: who, which id, strictness, and an abort signal fired when the caller leaves. */
+export function completionContext(request: Request, response: Response): CompletionContext {
+  const controller = new AbortController();
+  response.on('close', () => {
+    if (!response.writableFinished) controller.abort();
+  });
+  return {
+    caller: response.locals['caller'] as Caller,
+    requestId: response.locals['requestId'] as string,
+    clientRequestId: response.locals['clientRequestId'] as string | undefined,
+    strict: request.get('x-tollgate-strict')?.toLowerCase() === 'true',
+    signal: controller.signal,
+    startedAt: new Date(),
+  };
+}
+
+/** `POST /v1/chat/completions`: OpenAI Chat Completions, JSON or SSE. */
+export function chatCompletionsHandler(deps: CompletionDeps) {
+  return async (request: Request, response: Response): Promise<void> => {
+    const body = parseBody(chatCompletionRequestSchema, request.body);
+    const context = completionContext(request, response);
+    const id = `chatcmpl-${context.requestId.replace(/^req_/, '')}`;
+    const created = Math.floor(context.startedAt.getTime() / 1000);
+
+    if (!body.stream) {
+      const outcome = await generateCompletion(deps, body, context);
+      response.set(warningHeaders(outcome.result.warnings)).json(toOpenAiChatCompletion(outcome, { id, created }));
+      return;
+    }
+
+    const stream = await streamCompletion(deps, body, context);
+    startSse(response, warningHeaders(stream.warnings));
+    const toChunks = createOpenAiChunkMapper({ id, created, model: stream.entry.id, includeUsage: body.stream_options?.include_usage === true });
+    for await (const part of stream.parts) {
+      for (const chunk of toChunks(part)) {
+        if (!(await writeSse(response, JSON.stringify(chunk)))) {
+          await stream.parts.return(undefined); // caller gone: stop upstream, bill what was generated
+          return;
+        }
+      }
+    }
+    await writeSse(response, '[DONE]');
+    response.end();
+  };
+}

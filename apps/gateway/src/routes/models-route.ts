@@ -1,0 +1,25 @@
+import type { ProviderRegistry } from '@tollgate/providers';
+import type { Request, Response } from 'express';
+
+/** `GET /v1/models`: the catalog in OpenAI's list format, with prices (USD per million tokens) and availability. */
+export function modelsHandler(registry: ProviderRegistry) {
+  return (_request: Request, response: Response): void => {
+    response.json({
+      object: 'list',
+      data: registry.list().map(({ entry, available, missingSetting }) => ({
+        id: entry.id,
+        object: 'model',
+        created: 0,
+        owned_by: entry.provider,
+        name: entry.name,
+        upstream_id: entry.upstreamId,
+        aliases: entry.aliases,
+        context_window: entry.contextWindow,
+        max_output_tokens: entry.maxOutputTokens,
+        pricing: { currency: 'USD', unit: 'per_million_tokens', ...entry.prices },
+        available,
+        ...(missingSetting ? { unavailable_reason: `set ${missingSetting}` } : {}),
+      })),
+    });
+  };
+}

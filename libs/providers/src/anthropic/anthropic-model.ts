@@ -1,0 +1,99 @@
+import type { ChatCompletionRequest } from '@tollgate/schemas';
+import type { CallOptions, ChatModel, GenerateResult, StreamPart } from '../chat-model';
+import { postJson, readBodyText, retryAfterMs, toProviderError, type UpstreamResponse } from '../http/upstream-http';
+import { readSseEvents } from '../http/sse-events';
+import { ProviderError } from '../provider-error';
+import { anthropicHeaders, anthropicMessagesUrl, type AnthropicSettings } from './anthropic-api';
+import { mapAnthropicError } from './anthropic-error';
+import { mapAnthropicRequest, type AnthropicRequestBody } from './map-anthropic-request';
+import { mapAnthropicResponse } from './map-anthropic-response';
+import { createAnthropicStreamMapper } from './map-anthropic-stream';
+
+/** A Claude model, served by Anthropic's native Messages API. */
+export class AnthropicModel implements ChatModel {
+  readonly specificationVersion = 'v1';
+  readonly provider: string;
+
+  constructor(
+    readonly upstreamModelId: string,
+    private readonly settings: AnthropicSettings,
+  ) {
+    this.provider = settings.provider;
+  }
+
+  async generate(request: ChatCompletionRequest, options: CallOptions): Promise<GenerateResult> {
+    const { body, warnings } = this.mapRequest(request, options, false);
+    const response = await this.send(body, options);
+    const text = await readBodyText(response.body, 64 * 1024 * 1024).catch((error: unknown) => {
+      throw toProviderError(this.provider, error);
+    });
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw new ProviderError({ provider: this.provider, message: `${this.provider} sent a body that is not JSON`, statusCode: 502, isRetryable: false });
+    }
+    return mapAnthropicResponse(json, { provider: this.provider, warnings });
+  }
+
+  /**
+   * Streams the response. A failure before `stream-start` (an `error` event first, the connection dropping before
+   * `message_start`) is thrown, so the gateway can still answer with an error status or try another model.
+   */
+  async *stream(request: ChatCompletionRequest, options: CallOptions): AsyncGenerator<StreamPart> {
+    const { body, warnings } = this.mapRequest(request, options, true);
+    const response = await this.send(body, options);
+    const mapper = createAnthropicStreamMapper(this.provider, warnings);
+    try {
+      for await (const event of readSseEvents(response.body)) {
+        for (const part of mapper.map(event.data)) {
+          if (part.type === 'error' && !mapper.hasStarted()) throw part.error;
+          yield part;
+          if (part.type === 'error') return;
+        }
+        if (mapper.hasStopped()) break;
+      }
+      const last = mapper.finish();
+      if (last.type === 'error' && !mapper.hasStarted()) throw last.error;
+      yield last;
+    } catch (error) {
+      const mapped = toProviderError(this.provider, error);
+      if (!(mapped instanceof ProviderError) || !mapper.hasStarted()) throw mapped; // aborted, or nothing sent yet
+      yield { type: 'error', error: mapped, usage: mapper.usageSoFar() };
+    } finally {
+      response.body.destroy();
+    }
+  }
+
+  private mapRequest(request: ChatCompletionRequest, options: CallOptions, stream: boolean) {
+    return mapAnthropicRequest(request, {
+      upstreamModelId: this.upstreamModelId,
+      stream,
+      provider: this.provider,
+      defaultMaxTokens: this.settings.defaultMaxTokens,
+      strict: options.strict,
+    });
+  }
+
+  /** Sends the request; an HTTP error status becomes a ProviderError carrying Anthropic's message. */
+  private async send(body: AnthropicRequestBody, options: CallOptions): Promise<UpstreamResponse> {
+    const response = await postJson({
+      provider: this.provider,
+      url: anthropicMessagesUrl(this.settings),
+      headers: anthropicHeaders(this.settings, options.requestId),
+      body,
+      signal: options.signal,
+      agent: this.settings.agent,
+    });
+    if (response.statusCode >= 400) {
+      const bodyText = await readBodyText(response.body).catch(() => '');
+      throw mapAnthropicError({
+        provider: this.provider,
+        statusCode: response.statusCode,
+        bodyText,
+        retryAfterMs: retryAfterMs(response.headers),
+      });
+    }
+    return response;
+  }
+}

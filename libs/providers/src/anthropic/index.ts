@@ -1,0 +1,3 @@
+export * from './anthropic-api';
+export * from './anthropic-model';
+export * from './anthropic-provider';

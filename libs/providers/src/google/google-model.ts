@@ -1,0 +1,86 @@
+import type { ChatCompletionRequest } from '@tollgate/schemas';
+import type { CallOptions, ChatModel, GenerateResult, StreamPart } from '../chat-model';
+import { postJson, readBodyText, retryAfterMs, toProviderError, type UpstreamResponse } from '../http/upstream-http';
+import { readSseEvents } from '../http/sse-events';
+import { ProviderError } from '../provider-error';
+import { generateContentUrl, googleHeaders, streamGenerateContentUrl, type GoogleSettings } from './google-api';
+import { malformedGoogleResponse, mapGoogleError } from './google-error';
+import { mapGoogleRequest, type GoogleRequestBody } from './map-google-request';
+import { mapGoogleResponse } from './map-google-response';
+import { createGoogleStreamMapper } from './map-google-stream';
+
+/** A Gemini model served by Google's Generative Language API (`generateContent` / `streamGenerateContent`). */
+export class GoogleModel implements ChatModel {
+  readonly specificationVersion = 'v1';
+  readonly provider: string;
+
+  constructor(
+    readonly upstreamModelId: string,
+    private readonly settings: GoogleSettings,
+  ) {
+    this.provider = settings.provider;
+  }
+
+  async generate(request: ChatCompletionRequest, options: CallOptions): Promise<GenerateResult> {
+    const { body, warnings } = this.mapRequest(request, options);
+    const response = await this.send(generateContentUrl(this.settings, this.upstreamModelId), body, options);
+    const text = await readBodyText(response.body, 64 * 1024 * 1024).catch((error: unknown) => {
+      throw toProviderError(this.provider, error);
+    });
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw malformedGoogleResponse(this.provider, 'the body is not JSON');
+    }
+    return mapGoogleResponse(json, { provider: this.provider, warnings });
+  }
+
+  async *stream(request: ChatCompletionRequest, options: CallOptions): AsyncGenerator<StreamPart> {
+    const { body, warnings } = this.mapRequest(request, options);
+    const response = await this.send(streamGenerateContentUrl(this.settings, this.upstreamModelId), body, options);
+    const mapper = createGoogleStreamMapper(this.provider);
+    try {
+      yield { type: 'stream-start', warnings };
+      for await (const event of readSseEvents(response.body)) {
+        for (const part of mapper.map(event.data)) {
+          yield part;
+          if (part.type === 'error') return;
+        }
+      }
+      yield* mapper.finish();
+    } catch (error) {
+      const mapped = toProviderError(this.provider, error);
+      if (!(mapped instanceof ProviderError)) throw mapped; // aborted by the caller
+      yield { type: 'error', error: mapped, usage: mapper.usageSoFar() };
+    } finally {
+      response.body.destroy();
+    }
+  }
+
+  private mapRequest(request: ChatCompletionRequest, options: CallOptions) {
+    return mapGoogleRequest(request, { provider: this.provider, upstreamModelId: this.upstreamModelId, strict: options.strict });
+  }
+
+  /** Sends the request; an HTTP error status becomes a ProviderError carrying the upstream message. */
+  private async send(url: string, body: GoogleRequestBody, options: CallOptions): Promise<UpstreamResponse> {
+    const response = await postJson({
+      provider: this.provider,
+      url,
+      headers: googleHeaders(this.settings),
+      body,
+      signal: options.signal,
+      agent: this.settings.agent,
+    });
+    if (response.statusCode >= 400) {
+      const bodyText = await readBodyText(response.body).catch(() => '');
+      throw mapGoogleError({
+        provider: this.provider,
+        statusCode: response.statusCode,
+        bodyText,
+        retryAfterMs: retryAfterMs(response.headers),
+      });
+    }
+    return response;
+  }
+}

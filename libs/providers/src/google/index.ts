@@ -1,0 +1,3 @@
+export * from './google-api';
+export * from './google-model';
+export * from './google-provider';

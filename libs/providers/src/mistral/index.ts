@@ -1,0 +1,2 @@
+export * from './mistral-api';
+export * from './mistral-provider';

@@ -1,0 +1,2 @@
+export * from './together-api';
+export * from './together-provider';
