@@ -1,0 +1,81 @@
+// `npm start`: runs the built gateway and billing worker against the local Postgres and Redis, makes sure a dev
+// account exists (kept in .tollgate/dev-account.json), and prints its key with a ready curl. Ctrl-C stops both.
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+
+const port = process.env.PORT ?? '8080';
+const base = `http://127.0.0.1:${port}`;
+const children = [];
+
+function start(name) {
+  const child = spawn(process.execPath, [`apps/${name}/dist/main.js`], { stdio: 'inherit', env: process.env });
+  child.on('exit', (code, signal) => {
+    if (!stopping) {
+      console.error(`${name} exited (${signal ?? code}); stopping`);
+      stop(code ?? 1);
+    }
+  });
+  children.push(child);
+}
+
+let stopping = false;
+function stop(code = 0) {
+  stopping = true;
+  for (const child of children) child.kill('SIGTERM');
+  setTimeout(() => process.exit(code), 200).unref();
+  Promise.all(children.map((child) => new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', resolve))))).then(() => process.exit(code));
+}
+process.on('SIGINT', () => stop(0));
+process.on('SIGTERM', () => stop(0));
+
+function cli(args) {
+  return execFileSync(process.execPath, ['apps/cli/bin/tollgate.cjs', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+function devAccount() {
+  const file = '.tollgate/dev-account.json';
+  if (existsSync(file)) {
+    const saved = JSON.parse(readFileSync(file, 'utf8'));
+    try {
+      cli(['usage', '--account', saved.account.id, '--json']);
+      return saved;
+    } catch {
+      // the database was reset: make a new one
+    }
+  }
+  const created = JSON.parse(cli(['accounts', 'create', '--name', 'dev', '--credit-limit', '10', '--json']));
+  mkdirSync('.tollgate', { recursive: true });
+  writeFileSync(file, `${JSON.stringify(created, null, 2)}\n`, { mode: 0o600 });
+  return created;
+}
+
+async function waitReady() {
+  for (let tries = 0; tries < 150; tries += 1) {
+    try {
+      if ((await fetch(`${base}/readyz`)).ok) return true;
+    } catch {
+      // not up yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return false;
+}
+
+start('gateway');
+start('billing-worker');
+if (!(await waitReady())) {
+  console.error(`gateway did not become ready on ${base}`);
+  stop(1);
+} else {
+  const { account, apiKey } = devAccount();
+  console.log(`
+tollgate is running on ${base}  (gateway + billing worker; Ctrl-C stops both)
+dev account ${account.id}, API key: ${apiKey}
+
+  curl ${base}/v1/chat/completions \\
+    -H "Authorization: Bearer ${apiKey}" -H "Content-Type: application/json" \\
+    -d '{"model":"tollgate/echo","messages":[{"role":"user","content":"Hello, tollgate!"}]}'
+
+  npx tollgate usage --account ${account.id}
+`);
+}
