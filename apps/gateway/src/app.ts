@@ -1,4 +1,5 @@
 import express, { type Express } from 'express';
+import type { PrismaClient } from '@tollgate/db';
 import type { Logger } from 'pino';
 import { authenticate } from './auth/authenticate';
 import type { KeyOwnerCache } from './auth/key-owner-cache';
@@ -13,6 +14,7 @@ import { modelsHandler } from './routes/models-route';
 
 /** Everything the HTTP app needs; built by main.ts (or a test) from real connections. */
 export interface GatewayDeps extends CompletionDeps {
+  prisma: PrismaClient;
   keyCache: KeyOwnerCache;
   bodyLimitBytes: number;
   readiness: Record<string, ReadinessCheck>;

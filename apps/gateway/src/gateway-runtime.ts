@@ -2,16 +2,20 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from '@tollgate/config';
-import { createPrismaClient, findKeyOwner } from '@tollgate/db';
+import { createPrismaClient, findKeyOwner, getAccountDebt, type PrismaClient } from '@tollgate/db';
 import { loadCatalog, PROVIDER_DEFINITIONS, ProviderRegistry } from '@tollgate/providers';
 import type { GatewayDeps } from './app';
 import { KeyOwnerCache } from './auth/key-owner-cache';
+import { FundsGuard } from './funds/funds-guard';
 import { EventSpool } from './metering/event-spool';
 import { MeteringProducer } from './metering/metering-producer';
 
 /** The gateway's live connections and the deps built on them; `close()` releases everything. */
 export interface GatewayRuntime {
   deps: GatewayDeps;
+  prisma: PrismaClient;
+  redis: Redis;
+  queue: Queue;
   close(): Promise<void>;
 }
 
@@ -32,10 +36,12 @@ export function createGatewayRuntime(config: Config, logger: Logger): GatewayRun
   const deps: GatewayDeps = {
     registry,
     producer,
+    funds: new FundsGuard(redis, (accountId) => getAccountDebt(prisma, accountId), logger),
     commissionRate: config.COMMISSION_RATE,
     maxAttempts: config.UPSTREAM_MAX_ATTEMPTS,
-    retryBaseDelayMs: 250,
+    retryBaseDelayMs: config.UPSTREAM_RETRY_BASE_DELAY_MS,
     logger,
+    prisma,
     keyCache: new KeyOwnerCache((keyHash) => findKeyOwner(prisma, keyHash), config.KEY_CACHE_TTL_MS),
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
     readiness: {
@@ -45,6 +51,9 @@ export function createGatewayRuntime(config: Config, logger: Logger): GatewayRun
   };
   return {
     deps,
+    prisma,
+    redis,
+    queue,
     async close() {
       await producer.close();
       await queue.close();

@@ -1,1 +1,2 @@
 export * from './price-usage';
+export * from './money-units';

@@ -57,3 +57,9 @@ export async function revokeApiKey(prisma: PrismaClient, apiKeyId: string): Prom
   const result = await prisma.apiKey.updateMany({ where: { id: apiKeyId, revokedAt: null }, data: { revokedAt: new Date() } });
   return result.count === 1;
 }
+
+/** An account's recorded debt as a decimal string ('0' for an unknown account). */
+export async function getAccountDebt(prisma: PrismaClient, accountId: string): Promise<string> {
+  const account = await prisma.account.findUnique({ where: { id: accountId }, select: { debt: true } });
+  return account?.debt.toFixed() ?? '0';
+}

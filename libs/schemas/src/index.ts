@@ -5,3 +5,4 @@ export * from './error-body';
 export * from './metering-event';
 export * from './prices';
 export * from './usage';
+export * from './anthropic-messages-request';

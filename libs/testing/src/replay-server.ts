@@ -16,6 +16,8 @@ export type ReplayResponse =
       dropAfter?: number;
       /** Pause between payloads, in milliseconds. */
       delayMs?: number;
+      /** Pause only before the payloads from this index on (a stream that stalls mid-way); default 0. */
+      delayFrom?: number;
       headers?: Record<string, string>;
     }
   | { status: number; text: string; headers?: Record<string, string> }
@@ -28,6 +30,8 @@ export interface RecordedRequest {
   url: string;
   headers: IncomingHttpHeaders;
   body: unknown;
+  /** Set once the client closed the connection before the whole response was sent (e.g. the gateway aborted). */
+  aborted: boolean;
 }
 
 /**
@@ -59,7 +63,11 @@ export async function startReplayServer(): Promise<ReplayServer> {
       } catch {
         // keep the text
       }
-      requests.push({ method: request.method ?? '', url: request.url ?? '', headers: request.headers, body });
+      const recorded: RecordedRequest = { method: request.method ?? '', url: request.url ?? '', headers: request.headers, body, aborted: false };
+      requests.push(recorded);
+      response.on('close', () => {
+        if (!response.writableFinished) recorded.aborted = true;
+      });
       const next = script.shift() ?? last;
       last = next;
       if (!next) {
@@ -104,7 +112,7 @@ async function answer(reply: ReplayResponse, response: ServerResponse): Promise<
       response.destroy();
       return;
     }
-    if (reply.delayMs) await new Promise((resolve) => setTimeout(resolve, reply.delayMs));
+    if (reply.delayMs && index >= (reply.delayFrom ?? 0)) await new Promise((resolve) => setTimeout(resolve, reply.delayMs));
     if (response.destroyed) return;
     const eventName = reply.eventNames ? `event: ${(JSON.parse(payload) as { type?: string }).type}\n` : '';
     response.write(`${eventName}data: ${payload}\n\n`);

@@ -40,11 +40,10 @@ export function candidateModels(deps: CompletionDeps, request: ChatCompletionReq
  */
 export async function attemptModels<T>(
   deps: CompletionDeps,
-  request: ChatCompletionRequest,
+  candidates: readonly CatalogEntry[],
   signal: AbortSignal,
   attempt: (entry: CatalogEntry, model: ChatModel) => Promise<T>,
 ): Promise<{ entry: CatalogEntry; value: T }> {
-  const candidates = candidateModels(deps, request);
   let lastError: unknown;
   let lastReached: CatalogEntry | undefined;
   for (const entry of candidates) {

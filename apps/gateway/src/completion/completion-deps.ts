@@ -1,12 +1,14 @@
 import type { ProviderRegistry } from '@tollgate/providers';
 import type { Logger } from 'pino';
 import type { Caller } from '../auth/caller';
+import type { FundsGuard } from '../funds/funds-guard';
 import type { MeteringProducer } from '../metering/metering-producer';
 
 /** What serving a completion needs from the running gateway. */
 export interface CompletionDeps {
   registry: ProviderRegistry;
   producer: MeteringProducer;
+  funds: FundsGuard;
   /** Commission as a decimal string, e.g. "0.10". */
   commissionRate: string;
   /** Tries per model on retryable upstream errors. */

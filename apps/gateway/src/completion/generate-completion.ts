@@ -1,6 +1,7 @@
 import type { CatalogEntry, GenerateResult } from '@tollgate/providers';
 import type { ChatCompletionRequest, Cost, Usage } from '@tollgate/schemas';
 import { toGatewayError } from '../errors/to-gateway-error';
+import { admitRequest } from './admit-request';
 import { attemptModels, AttemptsFailedError } from './attempt-models';
 import type { CompletionContext, CompletionDeps } from './completion-deps';
 import { estimateUsage } from './estimate-usage';
@@ -24,12 +25,13 @@ export async function generateCompletion(
   request: ChatCompletionRequest,
   context: CompletionContext,
 ): Promise<CompletionOutcome> {
+  const { candidates, reservation } = await admitRequest(deps, request, context);
   try {
-    const { entry, value: result } = await attemptModels(deps, request, context.signal, (_entry, model) =>
+    const { entry, value: result } = await attemptModels(deps, candidates, context.signal, (_entry, model) =>
       model.generate(request, { signal: context.signal, requestId: context.requestId, strict: context.strict }),
     );
     const usage = result.usage ?? estimateUsage(request, (result.text ?? '') + result.toolCalls.map((call) => call.arguments).join(''));
-    const cost = await meterCompletion(deps, context, { entry, usage, status: 'ok', streamed: false });
+    const cost = await meterCompletion(deps, context, { entry, usage, status: 'ok', streamed: false, reservation });
     return { entry, result, usage, cost };
   } catch (error) {
     const cause = error instanceof AttemptsFailedError ? error.lastError : error;
@@ -42,9 +44,12 @@ export async function generateCompletion(
         usage,
         status: abandoned ? 'partial' : 'error',
         streamed: false,
+        reservation,
         errorCode: abandoned ? 'client_disconnected' : (toGatewayError(cause).code ?? 'upstream_error'),
       });
     }
     throw cause;
+  } finally {
+    await reservation.release(); // no-op once metered
   }
 }

@@ -1,6 +1,7 @@
 import { priceUsage } from '@tollgate/billing';
 import type { CatalogEntry } from '@tollgate/providers';
 import type { Cost, MeteringEvent, MeteringStatus, Usage } from '@tollgate/schemas';
+import type { Reservation } from '../funds/funds-guard';
 import type { CompletionContext, CompletionDeps } from './completion-deps';
 
 /**
@@ -10,9 +11,18 @@ import type { CompletionContext, CompletionDeps } from './completion-deps';
 export async function meterCompletion(
   deps: CompletionDeps,
   context: CompletionContext,
-  input: { entry: CatalogEntry; usage: Usage; status: MeteringStatus; streamed: boolean; firstByteAt?: number; errorCode?: string },
+  input: {
+    entry: CatalogEntry;
+    usage: Usage;
+    status: MeteringStatus;
+    streamed: boolean;
+    reservation: Reservation;
+    firstByteAt?: number;
+    errorCode?: string;
+  },
 ): Promise<Cost> {
   const cost = priceUsage(input.usage, input.entry.prices, deps.commissionRate);
+  await input.reservation.settle(cost.total);
   const started = context.startedAt.getTime();
   const event: MeteringEvent = {
     version: 1,

@@ -3,6 +3,8 @@ import { ProviderError } from '@tollgate/providers';
 import type { ChatCompletionRequest, Cost, MeteringStatus, Usage } from '@tollgate/schemas';
 import type { GatewayError } from '../errors/gateway-error';
 import { toGatewayError } from '../errors/to-gateway-error';
+import type { Reservation } from '../funds/funds-guard';
+import { admitRequest } from './admit-request';
 import { attemptModels, AttemptsFailedError } from './attempt-models';
 import type { CompletionContext, CompletionDeps } from './completion-deps';
 import { estimateUsage } from './estimate-usage';
@@ -32,9 +34,10 @@ export async function streamCompletion(
   request: ChatCompletionRequest,
   context: CompletionContext,
 ): Promise<CompletionStream> {
+  const { candidates, reservation } = await admitRequest(deps, request, context);
   let opened;
   try {
-    opened = await attemptModels(deps, request, context.signal, async (_entry, model) => {
+    opened = await attemptModels(deps, candidates, context.signal, async (_entry, model) => {
       const iterator = model.stream(request, { signal: context.signal, requestId: context.requestId, strict: context.strict })[Symbol.asyncIterator]();
       const first = await iterator.next();
       if (first.done || first.value.type !== 'stream-start') {
@@ -52,13 +55,15 @@ export async function streamCompletion(
         usage: { ...estimateUsage(request, ''), inputTokens: 0 },
         status: 'error',
         streamed: true,
+        reservation,
         errorCode: toGatewayError(cause).code ?? 'upstream_error',
       });
     }
+    await reservation.release();
     throw cause;
   }
   const { entry, value } = opened;
-  return { entry, warnings: value.start.warnings, parts: meteredParts(deps, request, context, entry, value.iterator) };
+  return { entry, warnings: value.start.warnings, parts: meteredParts(deps, request, context, entry, value.iterator, reservation) };
 }
 
 async function* meteredParts(
@@ -67,12 +72,13 @@ async function* meteredParts(
   context: CompletionContext,
   entry: CatalogEntry,
   iterator: AsyncIterator<StreamPart>,
+  reservation: Reservation,
 ): AsyncGenerator<CompletionPart> {
   const firstByteAt = Date.now();
   let generated = '';
   let outcome: { status: MeteringStatus; usage?: Usage; errorCode?: string } | undefined;
   const meter = (status: MeteringStatus, usage: Usage | undefined, errorCode?: string) =>
-    meterCompletion(deps, context, { entry, usage: usage ?? estimateUsage(request, generated), status, streamed: true, firstByteAt, errorCode });
+    meterCompletion(deps, context, { entry, usage: usage ?? estimateUsage(request, generated), status, streamed: true, reservation, firstByteAt, errorCode });
   try {
     for (;;) {
       const next = await iterator.next();

@@ -4,17 +4,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Job, Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import pino from 'pino';
 import { loadConfig } from '@tollgate/config';
-import { createAccountWithKey, createTestDatabase, findKeyOwner, type TestDatabase } from '@tollgate/db';
-import { loadCatalog, PROVIDER_DEFINITIONS, ProviderRegistry } from '@tollgate/providers';
+import { createAccountWithKey, createTestDatabase, type TestDatabase } from '@tollgate/db';
 import { meteringEventSchema, type MeteringEvent } from '@tollgate/schemas';
 import { uniqueName } from '@tollgate/testing';
 import { createApp } from '../app';
-import { KeyOwnerCache } from '../auth/key-owner-cache';
-import { EventSpool } from '../metering/event-spool';
-import { MeteringProducer } from '../metering/metering-producer';
+import { createGatewayRuntime } from '../gateway-runtime';
 
 /** A real gateway on a loopback port, over its own Postgres schema and its own BullMQ queue. */
 export interface TestGateway {
@@ -30,29 +26,27 @@ export interface TestGateway {
   close(): Promise<void>;
 }
 
-/** Starts a gateway with the given provider settings (e.g. OPENAI_BASE_URL of a replay server). */
+/** Starts a gateway with the given settings (e.g. OPENAI_BASE_URL of a replay server, UPSTREAM_IDLE_TIMEOUT_MS). */
 export async function startTestGateway(settings: Record<string, string> = {}): Promise<TestGateway> {
-  const config = loadConfig({ LOG_LEVEL: 'silent', UPSTREAM_MAX_ATTEMPTS: '3', BODY_LIMIT_BYTES: String(64 * 1024), ...settings });
   const db = await createTestDatabase();
   const queueName = uniqueName('metering');
-  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
-  const queue = new Queue(queueName, { connection: redis });
   const spoolDir = mkdtempSync(path.join(tmpdir(), 'tollgate-spool-'));
-  const logger = pino({ level: 'silent' });
-  const producer = new MeteringProducer(queue, new EventSpool(spoolDir), logger);
-  const registry = new ProviderRegistry(loadCatalog(config.CATALOG_PATH), PROVIDER_DEFINITIONS, config);
-  const { account, apiKey } = await createAccountWithKey(db.prisma, { name: 'test', creditLimit: '100' });
-  const app = createApp({
-    registry,
-    producer,
-    commissionRate: config.COMMISSION_RATE,
-    maxAttempts: config.UPSTREAM_MAX_ATTEMPTS,
-    retryBaseDelayMs: 10,
-    logger,
-    keyCache: new KeyOwnerCache((keyHash) => findKeyOwner(db.prisma, keyHash), 50),
-    bodyLimitBytes: config.BODY_LIMIT_BYTES,
-    readiness: { redis: () => redis.ping(), postgres: () => db.prisma.$queryRaw`SELECT 1` },
+  const config = loadConfig({
+    LOG_LEVEL: 'silent',
+    UPSTREAM_MAX_ATTEMPTS: '3',
+    UPSTREAM_RETRY_BASE_DELAY_MS: '10',
+    BODY_LIMIT_BYTES: String(64 * 1024),
+    KEY_CACHE_TTL_MS: '50',
+    DATABASE_URL: db.databaseUrl,
+    DATABASE_SCHEMA: db.schema,
+    METERING_QUEUE: queueName,
+    SPOOL_DIR: spoolDir,
+    ...settings,
   });
+  const runtime = createGatewayRuntime(config, pino({ level: 'silent' }));
+  const { queue } = runtime;
+  const { account, apiKey } = await createAccountWithKey(db.prisma, { name: 'test', creditLimit: '100' });
+  const app = createApp(runtime.deps);
   const server: Server = await new Promise((resolve) => {
     const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
   });
@@ -77,11 +71,8 @@ export async function startTestGateway(settings: Record<string, string> = {}): P
     async close() {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
-      await producer.close();
-      await registry.close();
       await queue.obliterate({ force: true });
-      await queue.close();
-      redis.disconnect();
+      await runtime.close();
       rmSync(spoolDir, { recursive: true, force: true });
       await db.drop();
     },

@@ -1,0 +1,17 @@
+import { fromNanoUsd, maxDecimal, perThousandFromPerMillion, toNanoUsdCeil } from './money-units';
+
+describe('money units', () => {
+  it('converts USD to nano-dollars rounding up, and back', () => {
+    expect(toNanoUsdCeil('1')).toBe(1_000_000_000n);
+    expect(toNanoUsdCeil('0.00000000000000001')).toBe(1n);
+    expect(toNanoUsdCeil('0.00013376')).toBe(133_760n);
+    expect(fromNanoUsd(133_760n)).toBe('0.00013376');
+  });
+
+  it('turns per-million prices into per-thousand prices exactly and picks maxima', () => {
+    expect(perThousandFromPerMillion('0.15')).toBe('0.00015');
+    expect(perThousandFromPerMillion('25')).toBe('0.025');
+    expect(maxDecimal('3.75', '3')).toBe('3.75');
+    expect(maxDecimal('0.1', '0.10')).toBe('0.1');
+  });
+});

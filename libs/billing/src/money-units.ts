@@ -1,0 +1,26 @@
+import Decimal from 'decimal.js';
+
+const NANO = new Decimal(1_000_000_000);
+
+/**
+ * A USD decimal string as a whole number of nano-dollars (1e-9 USD), rounded up: the unit of the funds guard's
+ * atomic Redis counters. Rounding up makes a reservation never smaller than the cost it stands for.
+ */
+export function toNanoUsdCeil(usd: string): bigint {
+  return BigInt(new Decimal(usd).times(NANO).toDecimalPlaces(0, Decimal.ROUND_CEIL).toFixed());
+}
+
+/** Nano-dollars back to a USD decimal string. */
+export function fromNanoUsd(nano: bigint): string {
+  return new Decimal(nano.toString()).dividedBy(NANO).toFixed();
+}
+
+/** A price per million tokens as a price per thousand (exact). */
+export function perThousandFromPerMillion(pricePerMillion: string): string {
+  return new Decimal(pricePerMillion).dividedBy(1000).toFixed();
+}
+
+/** The larger of two decimal strings. */
+export function maxDecimal(left: string, right: string): string {
+  return new Decimal(left).greaterThanOrEqualTo(right) ? left : right;
+}
