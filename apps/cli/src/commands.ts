@@ -30,6 +30,25 @@ export async function createAccountCommand(
   };
 }
 
+/** `tollgate spend-tokens create`: a prepaid spend token worth `amount` USD, optionally expiring. */
+export async function createSpendTokenCommand(
+  prisma: PrismaClient,
+  options: { amount: string; expiresInDays?: string; name: string; json: boolean },
+): Promise<CommandResult> {
+  const amount = creditLimitSchema.safeParse(options.amount);
+  if (!amount.success) return { output: `--amount ${options.amount}: must be a decimal amount in USD, e.g. 5.00`, exitCode: 2 };
+  const days = options.expiresInDays === undefined ? undefined : Number(options.expiresInDays);
+  if (days !== undefined && !(Number.isInteger(days) && days > 0)) return { output: `--expires-in-days ${options.expiresInDays}: must be a whole number of days`, exitCode: 2 };
+  const expiresAt = days === undefined ? undefined : new Date(Date.now() + days * 24 * 3600 * 1000);
+  const created = await createAccountWithKey(prisma, { name: options.name, creditLimit: amount.data, spendToken: true, expiresAt });
+  const summary = { account: created.account, spendToken: created.apiKey, expiresAt: expiresAt?.toISOString() ?? null };
+  if (options.json) return { output: JSON.stringify(summary), exitCode: 0 };
+  return {
+    output: `Spend token worth $${amount.data}${expiresAt ? `, expires ${expiresAt.toISOString()}` : ''} (shown once): ${created.apiKey}`,
+    exitCode: 0,
+  };
+}
+
 /** `tollgate usage --account ID`: debt and usage totals. */
 export async function usageCommand(prisma: PrismaClient, options: { account: string; json: boolean }): Promise<CommandResult> {
   if (!z.uuid().safeParse(options.account).success) return { output: `--account ${options.account}: not an account id (a UUID)`, exitCode: 2 };

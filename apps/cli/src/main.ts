@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { loadConfig } from '@tollgate/config';
 import { applyMigrations, createPrismaClient, ensureDatabase, type PrismaClient } from '@tollgate/db';
-import { createAccountCommand, reconcileCommand, usageCommand, type CommandResult } from './commands';
+import { createAccountCommand, createSpendTokenCommand, reconcileCommand, usageCommand, type CommandResult } from './commands';
 
 /** Opens the database (migrated), runs one command, prints its output and exits with its code. */
 async function run(command: (prisma: PrismaClient) => Promise<CommandResult>): Promise<void> {
@@ -27,6 +27,18 @@ accounts
   .option('--credit-limit <usd>', 'debt allowed before requests are refused, USD', '10')
   .option('--json', 'print JSON', false)
   .action((options: { name: string; creditLimit: string; json: boolean }) => run((prisma) => createAccountCommand(prisma, options)));
+program
+  .command('spend-tokens')
+  .description('prepaid spend tokens')
+  .command('create')
+  .description('create a prepaid spend token (its own account, credit limit = the amount)')
+  .requiredOption('--amount <usd>', 'prepaid amount, USD')
+  .option('--expires-in-days <days>', 'days until the token expires')
+  .option('--name <name>', 'label', 'spend token')
+  .option('--json', 'print JSON', false)
+  .action((options: { amount: string; expiresInDays?: string; name: string; json: boolean }) =>
+    run((prisma) => createSpendTokenCommand(prisma, options)),
+  );
 program
   .command('usage')
   .description("an account's debt and usage totals")

@@ -8,8 +8,11 @@ import { GatewayError } from './errors/gateway-error';
 import { errorMiddleware } from './http/error-middleware';
 import { jsonBody } from './http/json-body';
 import { requestIdMiddleware } from './http/request-id';
+import { balanceHandler } from './routes/balance-route';
+import { capabilitiesHandler } from './routes/capabilities-route';
 import { chatCompletionsHandler } from './routes/chat-completions-route';
 import { healthHandler, readinessHandler, type ReadinessCheck } from './routes/health-routes';
+import { messagesHandler } from './routes/messages-route';
 import { modelsHandler } from './routes/models-route';
 
 /** Everything the HTTP app needs; built by main.ts (or a test) from real connections. */
@@ -35,6 +38,9 @@ export function createApp(deps: GatewayDeps): Express {
   const auth = authenticate(deps.keyCache);
   const body = jsonBody(deps.bodyLimitBytes);
   app.post('/v1/chat/completions', auth, body, chatCompletionsHandler(deps));
+  app.post('/v1/messages', auth, body, messagesHandler(deps));
+  app.get('/v1/balance', auth, balanceHandler(deps.prisma));
+  app.get('/api/capabilities', capabilitiesHandler(deps.registry));
 
   app.use((request, _response, next) => {
     next(new GatewayError({ status: 404, type: 'invalid_request_error', code: 'not_found', message: `Unknown route: ${request.method} ${request.path}` }));

@@ -1,4 +1,4 @@
-import { displayPrefix, generateApiKey, hashApiKey } from './api-key-secret';
+import { displayPrefix, generateApiKey, hashApiKey, SPEND_TOKEN_PREFIX } from './api-key-secret';
 import type { PrismaClient } from './prisma-client';
 
 export interface CreatedAccount {
@@ -8,16 +8,20 @@ export interface CreatedAccount {
   apiKey: string;
 }
 
-/** Creates an account with a credit limit (USD decimal string) and its first API key, in one transaction. */
+/**
+ * Creates an account with a credit limit (USD decimal string) and its first API key, in one transaction. A spend
+ * token is the same thing with the `tgst_` prefix: its account's credit limit is the prepaid amount, and it may
+ * expire.
+ */
 export async function createAccountWithKey(
   prisma: PrismaClient,
-  input: { name: string; creditLimit: string; keyName?: string },
+  input: { name: string; creditLimit: string; keyName?: string; spendToken?: boolean; expiresAt?: Date },
 ): Promise<CreatedAccount> {
-  const apiKey = generateApiKey();
+  const apiKey = generateApiKey(input.spendToken ? SPEND_TOKEN_PREFIX : undefined);
   return prisma.$transaction(async (tx) => {
     const account = await tx.account.create({ data: { name: input.name, creditLimit: input.creditLimit } });
     const key = await tx.apiKey.create({
-      data: { accountId: account.id, keyHash: hashApiKey(apiKey), displayPrefix: displayPrefix(apiKey), name: input.keyName },
+      data: { accountId: account.id, keyHash: hashApiKey(apiKey), displayPrefix: displayPrefix(apiKey), name: input.keyName, expiresAt: input.expiresAt },
     });
     return {
       account: { id: account.id, name: account.name, creditLimit: account.creditLimit.toFixed() },

@@ -3,6 +3,9 @@ import { createHash, randomBytes } from 'node:crypto';
 /** Prefix of every API key tollgate issues. */
 export const API_KEY_PREFIX = 'tg_';
 
+/** Prefix of prepaid spend tokens: a key on an account whose credit limit is the prepaid amount. */
+export const SPEND_TOKEN_PREFIX = 'tgst_';
+
 /** A new API key: `tg_` + 256 random bits in base64url. Shown once; only its hash is stored. */
 export function generateApiKey(prefix: string = API_KEY_PREFIX): string {
   return prefix + randomBytes(32).toString('base64url');

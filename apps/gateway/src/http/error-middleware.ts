@@ -1,14 +1,27 @@
-import type { ErrorRequestHandler } from 'express';
+import type { ErrorRequestHandler, Request } from 'express';
 import type { Logger } from 'pino';
-import type { OpenAiErrorBody } from '@tollgate/schemas';
+import type { AnthropicErrorBody, OpenAiErrorBody } from '@tollgate/schemas';
+import type { GatewayError } from '../errors/gateway-error';
 import { toGatewayError } from '../errors/to-gateway-error';
+import { anthropicErrorType } from '../wire/anthropic-message-stream';
+
+/** Routes that speak Anthropic's API answer errors in Anthropic's shape. */
+function speaksAnthropic(request: Request): boolean {
+  return request.path === '/v1/messages' || request.path.startsWith('/v1/messages/');
+}
+
+function renderError(request: Request, error: GatewayError): OpenAiErrorBody | AnthropicErrorBody {
+  if (speaksAnthropic(request)) return { type: 'error', error: { type: anthropicErrorType(error.status), message: error.message } };
+  return { error: { message: error.message, type: error.type, param: error.param, code: error.code } };
+}
 
 /**
- * The one place errors become responses: `{"error":{"message","type","param","code"}}` with the error's status.
- * Server-side failures are logged with their cause and the request id.
+ * The one place errors become responses: `{"error":{"message","type","param","code"}}` with the error's status
+ * (`{"type":"error","error":{"type","message"}}` on /v1/messages). Server-side failures are logged with their
+ * cause and the request id.
  */
 export function errorMiddleware(logger: Logger): ErrorRequestHandler {
-  return (error, _request, response, _next) => {
+  return (error, request, response, _next) => {
     const gatewayError = toGatewayError(error);
     const requestId = response.locals['requestId'] as string | undefined;
     if (gatewayError.status >= 500) logger.error({ err: error, requestId }, gatewayError.message);
@@ -16,9 +29,6 @@ export function errorMiddleware(logger: Logger): ErrorRequestHandler {
       response.end();
       return;
     }
-    const body: OpenAiErrorBody = {
-      error: { message: gatewayError.message, type: gatewayError.type, param: gatewayError.param, code: gatewayError.code },
-    };
-    response.status(gatewayError.status).set(gatewayError.headers).json(body);
+    response.status(gatewayError.status).set(gatewayError.headers).json(renderError(request, gatewayError));
   };
 }

@@ -1,7 +1,7 @@
 import { chatCompletionRequestSchema } from '@tollgate/schemas';
 import type { Request, Response } from 'express';
-import type { Caller } from '../auth/caller';
-import type { CompletionContext, CompletionDeps } from '../completion/completion-deps';
+import type { CompletionDeps } from '../completion/completion-deps';
+import { completionContext } from '../http/completion-context';
 import { generateCompletion } from '../completion/generate-completion';
 import { streamCompletion } from '../completion/stream-completion';
 import { parseBody } from '../http/parse-body';
@@ -9,22 +9,6 @@ import { startSse, writeSse } from '../http/sse-writer';
 import { warningHeaders } from '../http/warning-headers';
 import { toOpenAiChatCompletion } from '../wire/openai-chat-response';
 import { createOpenAiChunkMapper } from '../wire/openai-chat-stream';
-
-/** The context of one request: who, which id, strictness, and an abort signal fired when the caller leaves. */
-export function completionContext(request: Request, response: Response): CompletionContext {
-  const controller = new AbortController();
-  response.on('close', () => {
-    if (!response.writableFinished) controller.abort();
-  });
-  return {
-    caller: response.locals['caller'] as Caller,
-    requestId: response.locals['requestId'] as string,
-    clientRequestId: response.locals['clientRequestId'] as string | undefined,
-    strict: request.get('x-tollgate-strict')?.toLowerCase() === 'true',
-    signal: controller.signal,
-    startedAt: new Date(),
-  };
-}
 
 /** `POST /v1/chat/completions`: OpenAI Chat Completions, JSON or SSE. */
 export function chatCompletionsHandler(deps: CompletionDeps) {

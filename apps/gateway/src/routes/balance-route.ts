@@ -1,0 +1,27 @@
+import { subtractDecimals } from '@tollgate/billing';
+import { getAccountUsage, type PrismaClient } from '@tollgate/db';
+import type { Request, Response } from 'express';
+import type { Caller } from '../auth/caller';
+
+/**
+ * `GET /v1/balance`: what the presented key's account has left (credit limit − debt, from the ledger-backed debt),
+ * what it used, and when the key expires. Money as decimal strings.
+ */
+export function balanceHandler(prisma: PrismaClient) {
+  return async (_request: Request, response: Response): Promise<void> => {
+    const caller = response.locals['caller'] as Caller;
+    const usage = await getAccountUsage(prisma, caller.accountId);
+    if (!usage) throw new Error(`authenticated account ${caller.accountId} has no row`);
+    response.json({
+      account_id: usage.accountId,
+      balance_usd: subtractDecimals(usage.creditLimit, usage.debt),
+      credit_limit_usd: usage.creditLimit,
+      debt_usd: usage.debt,
+      requests: usage.requests,
+      tokens: usage.tokens,
+      spent_usd: usage.cost,
+      auth_method: caller.authMethod,
+      expires_at: caller.expiresAt?.toISOString() ?? null,
+    });
+  };
+}

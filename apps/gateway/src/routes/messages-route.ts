@@ -1,0 +1,49 @@
+import { anthropicMessagesRequestSchema } from '@tollgate/schemas';
+import type { Request, Response } from 'express';
+import type { CompletionDeps } from '../completion/completion-deps';
+import { generateCompletion } from '../completion/generate-completion';
+import { streamCompletion } from '../completion/stream-completion';
+import { completionContext } from '../http/completion-context';
+import { parseBody } from '../http/parse-body';
+import { startSse, writeSse } from '../http/sse-writer';
+import { warningHeaders } from '../http/warning-headers';
+import { fromAnthropicRequest } from '../wire/anthropic-request';
+import { toAnthropicMessage } from '../wire/anthropic-message-response';
+import { createAnthropicEventMapper } from '../wire/anthropic-message-stream';
+
+/**
+ * `POST /v1/messages`: the Anthropic Messages API over every model of the catalog. The request is translated to
+ * the internal (OpenAI-shaped) request, served through the same provider contract and metering as
+ * /v1/chat/completions, and answered in Anthropic's shape (JSON, or `event:` + `data:` SSE).
+ */
+export function messagesHandler(deps: CompletionDeps) {
+  return async (request: Request, response: Response): Promise<void> => {
+    const body = fromAnthropicRequest(parseBody(anthropicMessagesRequestSchema, request.body));
+    const context = completionContext(request, response);
+    const id = `msg_${context.requestId.replace(/^req_/, '')}`;
+
+    if (!body.stream) {
+      const outcome = await generateCompletion(deps, body, context);
+      response.set(warningHeaders(outcome.result.warnings)).json(toAnthropicMessage(outcome, id));
+      return;
+    }
+
+    const stream = await streamCompletion(deps, body, context);
+    startSse(response, warningHeaders(stream.warnings));
+    const events = createAnthropicEventMapper({ id, model: stream.entry.id });
+    const start = events.start();
+    if (!(await writeSse(response, JSON.stringify(start.data), start.event))) {
+      await stream.parts.return(undefined);
+      return;
+    }
+    for await (const part of stream.parts) {
+      for (const event of events.map(part)) {
+        if (!(await writeSse(response, JSON.stringify(event.data), event.event))) {
+          await stream.parts.return(undefined); // caller gone: stop upstream, bill what was generated
+          return;
+        }
+      }
+    }
+    response.end();
+  };
+}
