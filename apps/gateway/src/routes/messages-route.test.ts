@@ -35,16 +35,16 @@ describe('POST /v1/messages through the official @anthropic-ai/sdk', () => {
   it('serves a Claude model natively: Anthropic message shape, usage and cost, metered', async () => {
     anthropicUpstream.enqueue({ json: fixtureJson('anthropic', 'anthropic-text') });
     const { data: message, response } = await client.messages
-      .create({ model: 'claude-sonnet-4-5-20250929', max_tokens: 256, system: 'Be friendly.', messages: [{ role: 'user', content: 'Hello, how are you?' }] })
+      .create({ model: 'claude-opus-4-5-20251101', max_tokens: 256, system: 'Be friendly.', messages: [{ role: 'user', content: 'Hello, how are you?' }] })
       .withResponse();
-    expect(message).toMatchObject({ type: 'message', role: 'assistant', model: 'anthropic/claude-sonnet-4.5', stop_reason: 'end_turn' });
+    expect(message).toMatchObject({ type: 'message', role: 'assistant', model: 'anthropic/claude-opus-4.5', stop_reason: 'end_turn' });
     expect(message.content[0]).toMatchObject({ type: 'text', text: expect.stringMatching(/^Hello! I'm doing well/) });
-    // 12 × $3/M + 29 × $15/M = 0.000036 + 0.000435 = 0.000471; +10%
-    expect(message.usage).toMatchObject({ input_tokens: 12, output_tokens: 29, cost: { base: '0.000471', commission: '0.0000471', total: '0.0005181' } });
+    // 12 × $5/M + 29 × $25/M = 0.00006 + 0.000725 = 0.000785; +10%
+    expect(message.usage).toMatchObject({ input_tokens: 12, output_tokens: 29, cost: { base: '0.000785', commission: '0.0000785', total: '0.0008635' } });
     expect(anthropicUpstream.requests[0]).toMatchObject({ url: '/v1/messages', headers: { 'x-api-key': 'sk-ant-test' } });
-    expect(anthropicUpstream.requests[0].body).toMatchObject({ model: 'claude-sonnet-4-5-20250929', max_tokens: 256, system: [{ type: 'text', text: 'Be friendly.' }] });
+    expect(anthropicUpstream.requests[0].body).toMatchObject({ model: 'claude-opus-4-5-20251101', max_tokens: 256, system: [{ type: 'text', text: 'Be friendly.' }] });
     const event = await gateway.meteringEvent(response.headers.get('x-tollgate-request-id') as string);
-    expect(event).toMatchObject({ provider: 'anthropic', status: 'ok', cost: { total: '0.0005181' } });
+    expect(event).toMatchObject({ provider: 'anthropic', status: 'ok', cost: { total: '0.0008635' } });
   });
 
   it('streams a Claude model in Anthropic events; the SDK assembles the final message with usage', async () => {
