@@ -1,5 +1,5 @@
 import type { CatalogEntry, GenerateResult } from '@tollgate/providers';
-import type { ChatCompletionRequest, Cost, Usage } from '@tollgate/schemas';
+import { emptyUsage, type ChatCompletionRequest, type Cost, type Usage } from '@tollgate/schemas';
 import { toGatewayError } from '../errors/to-gateway-error';
 import { admitRequest } from './admit-request';
 import { attemptModels, AttemptsFailedError } from './attempt-models';
@@ -38,7 +38,7 @@ export async function generateCompletion(
     if (error instanceof AttemptsFailedError && error.lastEntry) {
       const abandoned = context.signal.aborted;
       // The provider may bill a request the caller abandoned: charge the prompt, estimated.
-      const usage = abandoned ? estimateUsage(request, '') : { ...estimateUsage(request, ''), inputTokens: 0 };
+      const usage = abandoned ? estimateUsage(request, '') : emptyUsage('estimated');
       await meterCompletion(deps, context, {
         entry: error.lastEntry,
         usage,

@@ -1,6 +1,6 @@
 import type { CatalogEntry, SettingWarning, StreamPart } from '@tollgate/providers';
 import { ProviderError } from '@tollgate/providers';
-import type { ChatCompletionRequest, Cost, MeteringStatus, Usage } from '@tollgate/schemas';
+import { emptyUsage, type ChatCompletionRequest, type Cost, type MeteringStatus, type Usage } from '@tollgate/schemas';
 import type { GatewayError } from '../errors/gateway-error';
 import { toGatewayError } from '../errors/to-gateway-error';
 import type { Reservation } from '../funds/funds-guard';
@@ -52,7 +52,7 @@ export async function streamCompletion(
     if (error instanceof AttemptsFailedError && error.lastEntry) {
       await meterCompletion(deps, context, {
         entry: error.lastEntry,
-        usage: { ...estimateUsage(request, ''), inputTokens: 0 },
+        usage: emptyUsage('estimated'),
         status: 'error',
         streamed: true,
         reservation,
