@@ -8,7 +8,7 @@ import { startStack, type Stack } from './support/stack';
 let LIGHTNINGPROX_URL = '';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-async function chat(model: string, message: string, spendToken: string, maxTokens: number = 1024): Promise<any> {
+async function chat(model: string, message: string, spendToken: string, maxTokens = 1024): Promise<any> {
   const res = await fetch(`${LIGHTNINGPROX_URL}/v1/messages`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', 'X-Spend-Token': spendToken },
