@@ -20,6 +20,8 @@ export interface GatewayDeps extends CompletionDeps {
   prisma: PrismaClient;
   keyCache: KeyOwnerCache;
   bodyLimitBytes: number;
+  /** USD per bitcoin, when configured: balances are then also given in satoshis. */
+  btcUsdRate?: string;
   readiness: Record<string, ReadinessCheck>;
   logger: Logger;
 }
@@ -39,7 +41,7 @@ export function createApp(deps: GatewayDeps): Express {
   const body = jsonBody(deps.bodyLimitBytes);
   app.post('/v1/chat/completions', auth, body, chatCompletionsHandler(deps));
   app.post('/v1/messages', auth, body, messagesHandler(deps));
-  app.get('/v1/balance', auth, balanceHandler(deps.prisma));
+  app.get('/v1/balance', auth, balanceHandler(deps.prisma, deps.btcUsdRate));
   app.get('/api/capabilities', capabilitiesHandler(deps.registry));
 
   app.use((request, _response, next) => {

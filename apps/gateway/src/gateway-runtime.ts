@@ -44,6 +44,7 @@ export function createGatewayRuntime(config: Config, logger: Logger): GatewayRun
     prisma,
     keyCache: new KeyOwnerCache((keyHash) => findKeyOwner(prisma, keyHash), config.KEY_CACHE_TTL_MS),
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
+    btcUsdRate: config.BTC_USD_RATE,
     readiness: {
       redis: () => redis.ping(),
       postgres: () => prisma.$queryRaw`SELECT 1`,

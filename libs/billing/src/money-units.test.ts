@@ -1,4 +1,4 @@
-import { fromNanoUsd, maxDecimal, perThousandFromPerMillion, toNanoUsdCeil } from './money-units';
+import { fromNanoUsd, maxDecimal, perThousandFromPerMillion, toNanoUsdCeil, usdToSatsFloor } from './money-units';
 
 describe('money units', () => {
   it('converts USD to nano-dollars rounding up, and back', () => {
@@ -6,6 +6,12 @@ describe('money units', () => {
     expect(toNanoUsdCeil('0.00000000000000001')).toBe(1n);
     expect(toNanoUsdCeil('0.00013376')).toBe(133_760n);
     expect(fromNanoUsd(133_760n)).toBe('0.00013376');
+  });
+
+  it('converts USD to satoshis at a rate, rounding down', () => {
+    expect(usdToSatsFloor('1', '100000')).toBe('1000');
+    expect(usdToSatsFloor('0.0000015', '100000')).toBe('0');
+    expect(usdToSatsFloor('2.5', '95000.50')).toBe('2631');
   });
 
   it('turns per-million prices into per-thousand prices exactly and picks maxima', () => {

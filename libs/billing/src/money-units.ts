@@ -15,6 +15,11 @@ export function fromNanoUsd(nano: bigint): string {
   return new Decimal(nano.toString()).dividedBy(NANO).toFixed();
 }
 
+/** USD as whole satoshis at a USD-per-BTC rate, rounded down (never shows more than there is). */
+export function usdToSatsFloor(usd: string, usdPerBtc: string): string {
+  return new Decimal(usd).times(100_000_000).dividedBy(usdPerBtc).toDecimalPlaces(0, Decimal.ROUND_FLOOR).toFixed();
+}
+
 /** A price per million tokens as a price per thousand (exact). */
 export function perThousandFromPerMillion(pricePerMillion: string): string {
   return new Decimal(pricePerMillion).dividedBy(1000).toFixed();

@@ -40,6 +40,8 @@ export const configSchema = z.object({
   SPOOL_DIR: z.string().min(1).default('.spool'),
   WORKER_CONCURRENCY: positiveInt.default(32),
   CATALOG_PATH: z.string().min(1).optional(),
+  /** USD per bitcoin; when set, /v1/balance also answers in satoshis. */
+  BTC_USD_RATE: decimalRate.optional(),
   OPENAI_BASE_URL: url(['http:', 'https:']).default('https://api.openai.com/v1'),
   OPENAI_API_KEY: z.string().min(1).optional(),
   ANTHROPIC_BASE_URL: url(['http:', 'https:']).default('https://api.anthropic.com'),

@@ -1,20 +1,22 @@
-import { subtractDecimals } from '@tollgate/billing';
+import { subtractDecimals, usdToSatsFloor } from '@tollgate/billing';
 import { getAccountUsage, type PrismaClient } from '@tollgate/db';
 import type { Request, Response } from 'express';
 import type { Caller } from '../auth/caller';
 
 /**
  * `GET /v1/balance`: what the presented key's account has left (credit limit − debt, from the ledger-backed debt),
- * what it used, and when the key expires. Money as decimal strings.
+ * what it used, and when the key expires; in satoshis too once BTC_USD_RATE is set. Money as decimal strings.
  */
-export function balanceHandler(prisma: PrismaClient) {
+export function balanceHandler(prisma: PrismaClient, btcUsdRate?: string) {
   return async (_request: Request, response: Response): Promise<void> => {
     const caller = response.locals['caller'] as Caller;
     const usage = await getAccountUsage(prisma, caller.accountId);
     if (!usage) throw new Error(`authenticated account ${caller.accountId} has no row`);
+    const balance = subtractDecimals(usage.creditLimit, usage.debt);
     response.json({
       account_id: usage.accountId,
-      balance_usd: subtractDecimals(usage.creditLimit, usage.debt),
+      balance_usd: balance,
+      ...(btcUsdRate ? { balance_sats: usdToSatsFloor(balance, btcUsdRate), btc_usd_rate: btcUsdRate } : {}),
       credit_limit_usd: usage.creditLimit,
       debt_usd: usage.debt,
       requests: usage.requests,

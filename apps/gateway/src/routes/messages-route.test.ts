@@ -145,10 +145,24 @@ describe('POST /v1/messages through the official @anthropic-ai/sdk', () => {
     const { apiKey } = await createAccountWithKey(gateway.db.prisma, { name: 'balance', creditLimit: '5', spendToken: true, expiresAt: new Date('2030-01-01T00:00:00Z') });
     const balance = await (await fetch(`${gateway.url}/v1/balance`, { headers: { 'x-spend-token': apiKey } })).json();
     expect(balance).toMatchObject({ balance_usd: '5', credit_limit_usd: '5', debt_usd: '0', requests: 0, expires_at: '2030-01-01T00:00:00.000Z', auth_method: 'spend-token' });
+    expect(balance).not.toHaveProperty('balance_sats');
     expect((await fetch(`${gateway.url}/v1/balance`)).status).toBe(401);
 
     const capabilities = (await (await fetch(`${gateway.url}/api/capabilities`)).json()) as { models: Array<{ id: string; provider: string; price_per_1k_tokens: { input: string; output: string } }> };
     expect(capabilities.models.length).toBeGreaterThanOrEqual(20);
     expect(capabilities.models.find((model) => model.id === 'openai/gpt-4o-mini')).toMatchObject({ provider: 'openai', price_per_1k_tokens: { input: '0.00015', output: '0.0006' } });
+  });
+});
+
+describe('GET /v1/balance with BTC_USD_RATE', () => {
+  it('also answers in satoshis, rounded down', async () => {
+    const gateway = await startTestGateway({ BTC_USD_RATE: '100000' });
+    try {
+      const { apiKey } = await createAccountWithKey(gateway.db.prisma, { name: 'sats', creditLimit: '2.5', spendToken: true });
+      const balance = await (await fetch(`${gateway.url}/v1/balance`, { headers: { 'x-spend-token': apiKey } })).json();
+      expect(balance).toMatchObject({ balance_usd: '2.5', balance_sats: '2500', btc_usd_rate: '100000' });
+    } finally {
+      await gateway.close();
+    }
   });
 });
