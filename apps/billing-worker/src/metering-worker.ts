@@ -2,7 +2,7 @@ import { Queue, UnrecoverableError, Worker, type ConnectionOptions, type Job } f
 import type { Logger } from 'pino';
 import type { PrismaClient } from '@tollgate/db';
 import { meteringEventSchema } from '@tollgate/schemas';
-import { recordUsage } from './record-usage';
+import { UsageBatcher } from './usage-batcher';
 
 /** The queue where events that can never be recorded are kept, with their reason, for an operator. */
 export function deadLetterQueueName(queueName: string): string {
@@ -16,6 +16,7 @@ const PERMANENT_DATABASE_ERRORS = new Set(['P2003', 'P2000', 'P2006', 'P2007', '
  * The BullMQ consumer of metering events. A valid event is recorded (idempotently); an invalid one, or one the
  * database rejects for good, is copied to the dead-letter queue with its reason and failed with UnrecoverableError
  * (kept in the failed set, never retried). Transient failures (database down) are retried with backoff by BullMQ.
+ * Events of jobs processed concurrently are committed together in batches (see UsageBatcher).
  */
 export function createMeteringWorker(input: {
   queueName: string;
@@ -25,6 +26,7 @@ export function createMeteringWorker(input: {
   concurrency: number;
 }): { worker: Worker; deadLetters: Queue; close(): Promise<void> } {
   const deadLetters = new Queue(deadLetterQueueName(input.queueName), { connection: input.connection });
+  const batcher = new UsageBatcher(input.prisma);
 
   async function moveAside(job: Job, reason: string): Promise<never> {
     await deadLetters.add('dead-letter', { reason, jobId: job.id, data: job.data as unknown }, { jobId: job.id, removeOnComplete: false, removeOnFail: false });
@@ -41,7 +43,7 @@ export function createMeteringWorker(input: {
         return moveAside(job, `invalid metering event: ${issue?.path.join('.') || '(root)'}: ${issue?.message}`);
       }
       try {
-        const recorded = await recordUsage(input.prisma, parsed.data);
+        const recorded = await batcher.record(parsed.data);
         return { recorded };
       } catch (error) {
         const code = (error as { code?: string }).code;

@@ -38,7 +38,8 @@ export const configSchema = z.object({
   KEY_CACHE_TTL_MS: positiveInt.default(30_000),
   /** Where metering events wait on local disk while Redis is unreachable. */
   SPOOL_DIR: z.string().min(1).default('.spool'),
-  WORKER_CONCURRENCY: positiveInt.default(32),
+  /** Jobs the billing worker processes at once; their events are committed in batches. */
+  WORKER_CONCURRENCY: positiveInt.default(200),
   CATALOG_PATH: z.string().min(1).optional(),
   /** USD per bitcoin; when set, /v1/balance also answers in satoshis. */
   BTC_USD_RATE: decimalRate.optional(),

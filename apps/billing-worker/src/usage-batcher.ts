@@ -1,0 +1,62 @@
+import type { PrismaClient } from '@tollgate/db';
+import type { MeteringEvent } from '@tollgate/schemas';
+import { recordUsage, recordUsageBatch } from './record-usage';
+
+interface Pending {
+  event: MeteringEvent;
+  resolve: (recorded: boolean) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Groups the events of concurrently processed jobs into one transaction each (up to `maxBatch`, or whatever
+ * arrived within `maxWaitMs`), one flush at a time, so that many events for one account cost one debt update
+ * instead of one row-lock each. Every job still waits for its own event to commit. When a batch fails, its events
+ * are recorded one by one, so a poison event fails only its own job.
+ */
+export class UsageBatcher {
+  private pending: Pending[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly options: { maxBatch: number; maxWaitMs: number } = { maxBatch: 200, maxWaitMs: 10 },
+  ) {}
+
+  /** Resolves once the event is committed: true if newly recorded, false if it was a repeat. */
+  record(event: MeteringEvent): Promise<boolean> {
+    return new Promise<boolean>((resolve, reject) => {
+      this.pending.push({ event, resolve, reject });
+      if (this.pending.length >= this.options.maxBatch) this.schedule(0);
+      else if (!this.timer) this.schedule(this.options.maxWaitMs);
+    });
+  }
+
+  private schedule(delayMs: number): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      const batch = this.pending.splice(0, this.options.maxBatch);
+      if (this.pending.length > 0) this.schedule(this.pending.length >= this.options.maxBatch ? 0 : this.options.maxWaitMs);
+      this.flushing = this.flushing.then(() => this.flush(batch));
+    }, delayMs);
+  }
+
+  private async flush(batch: Pending[]): Promise<void> {
+    if (batch.length === 0) return;
+    try {
+      const recorded = await recordUsageBatch(this.prisma, batch.map((item) => item.event));
+      const seen = new Set<string>();
+      for (const item of batch) {
+        // A request id twice in one batch: the first job recorded it, the second is a repeat.
+        item.resolve(recorded.has(item.event.requestId) && !seen.has(item.event.requestId));
+        seen.add(item.event.requestId);
+      }
+    } catch {
+      for (const item of batch) {
+        await recordUsage(this.prisma, item.event).then(item.resolve, item.reject);
+      }
+    }
+  }
+}
