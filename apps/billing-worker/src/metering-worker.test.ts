@@ -2,9 +2,8 @@ import { Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import { createAccountWithKey, createTestDatabase, type TestDatabase } from '@tollgate/db';
-import { uniqueName } from '@tollgate/testing';
 import { createMeteringWorker, deadLetterQueueName } from './metering-worker';
-import { testEvent } from './test-events';
+import { meteringEventFixture as testEvent, uniqueName } from '@tollgate/testing';
 
 describe('metering worker (real BullMQ on Redis)', () => {
   let db: TestDatabase;

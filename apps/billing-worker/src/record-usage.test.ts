@@ -1,7 +1,7 @@
 import { createAccountWithKey, createTestDatabase, reconcileDebts, type TestDatabase } from '@tollgate/db';
 import { sumDecimals } from '@tollgate/billing';
 import { recordUsage } from './record-usage';
-import { testEvent } from './test-events';
+import { meteringEventFixture as testEvent } from '@tollgate/testing';
 
 describe('recordUsage', () => {
   let db: TestDatabase;

@@ -1,7 +1,7 @@
 import { sumDecimals } from '@tollgate/billing';
 import { createAccountWithKey, createTestDatabase, reconcileDebts, type TestDatabase } from '@tollgate/db';
 import { recordUsageBatch } from './record-usage';
-import { testEvent } from './test-events';
+import { meteringEventFixture as testEvent } from '@tollgate/testing';
 import { UsageBatcher } from './usage-batcher';
 
 describe('batched recording', () => {

@@ -1,14 +1,3 @@
 #!/usr/bin/env node
-// The `tollgate` operator command. Runs the built bundle when present (npm start / npm run build make it),
-// otherwise the TypeScript sources through tsx.
-const { existsSync } = require('node:fs');
-const path = require('node:path');
-
-const bundle = path.join(__dirname, '../dist/main.js');
-if (existsSync(bundle)) {
-  require(bundle);
-} else {
-  process.env.TSX_TSCONFIG_PATH ??= path.join(__dirname, '../../../tsconfig.base.json');
-  require('tsx/cjs');
-  require('../src/main.ts');
-}
+// `tollgate`: the operator command (accounts, spend tokens, usage, reconcile).
+require('../../../tools/run-app-bin.cjs')(require('node:path').join(__dirname, '..'));

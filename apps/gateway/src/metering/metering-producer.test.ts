@@ -5,26 +5,11 @@ import { Job, Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import type { MeteringEvent } from '@tollgate/schemas';
-import { uniqueName } from '@tollgate/testing';
+import { meteringEventFixture, uniqueName } from '@tollgate/testing';
 import { EventSpool } from './event-spool';
 import { MeteringProducer } from './metering-producer';
 
-const event = (requestId: string): MeteringEvent => ({
-  version: 1,
-  requestId,
-  accountId: '00000000-0000-4000-8000-000000000001',
-  apiKeyId: null,
-  authMethod: 'api-key',
-  model: 'tollgate/echo',
-  provider: 'tollgate',
-  usage: { inputTokens: 1, outputTokens: 1, reasoningTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, source: 'reported' },
-  prices: { input: '0.10', output: '0.40' },
-  commissionRate: '0.10',
-  cost: { base: '0.0000005', commission: '0.00000005', total: '0.00000055' },
-  status: 'ok',
-  streamed: false,
-  timings: { startedAt: new Date().toISOString(), durationMs: 1 },
-});
+const event = (requestId: string): MeteringEvent => meteringEventFixture('00000000-0000-4000-8000-000000000001', { requestId });
 
 describe('MeteringProducer', () => {
   const logger = pino({ level: 'silent' });

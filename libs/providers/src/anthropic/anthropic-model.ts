@@ -1,6 +1,6 @@
 import type { ChatCompletionRequest } from '@tollgate/schemas';
 import type { CallOptions, ChatModel, GenerateResult, StreamPart } from '../chat-model';
-import { postJson, readBodyText, retryAfterMs, toProviderError, type UpstreamResponse } from '../http/upstream-http';
+import { postJsonOk, readJsonBody, toProviderError, type UpstreamResponse } from '../http/upstream-http';
 import { readSseEvents } from '../http/sse-events';
 import { ProviderError } from '../provider-error';
 import { anthropicHeaders, anthropicMessagesUrl, type AnthropicSettings } from './anthropic-api';
@@ -24,15 +24,7 @@ export class AnthropicModel implements ChatModel {
   async generate(request: ChatCompletionRequest, options: CallOptions): Promise<GenerateResult> {
     const { body, warnings } = this.mapRequest(request, options, false);
     const response = await this.send(body, options);
-    const text = await readBodyText(response.body, 64 * 1024 * 1024).catch((error: unknown) => {
-      throw toProviderError(this.provider, error);
-    });
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      throw new ProviderError({ provider: this.provider, message: `${this.provider} sent a body that is not JSON`, statusCode: 502, isRetryable: false });
-    }
+    const json = await readJsonBody(this.provider, response.body);
     return mapAnthropicResponse(json, { provider: this.provider, warnings });
   }
 
@@ -76,24 +68,15 @@ export class AnthropicModel implements ChatModel {
   }
 
   /** Sends the request; an HTTP error status becomes a ProviderError carrying Anthropic's message. */
-  private async send(body: AnthropicRequestBody, options: CallOptions): Promise<UpstreamResponse> {
-    const response = await postJson({
+  private send(body: AnthropicRequestBody, options: CallOptions): Promise<UpstreamResponse> {
+    return postJsonOk({
       provider: this.provider,
       url: anthropicMessagesUrl(this.settings),
       headers: anthropicHeaders(this.settings, options.requestId),
       body,
       signal: options.signal,
       agent: this.settings.agent,
+      mapError: mapAnthropicError,
     });
-    if (response.statusCode >= 400) {
-      const bodyText = await readBodyText(response.body).catch(() => '');
-      throw mapAnthropicError({
-        provider: this.provider,
-        statusCode: response.statusCode,
-        bodyText,
-        retryAfterMs: retryAfterMs(response.headers),
-      });
-    }
-    return response;
   }
 }

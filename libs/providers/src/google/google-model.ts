@@ -1,10 +1,10 @@
 import type { ChatCompletionRequest } from '@tollgate/schemas';
 import type { CallOptions, ChatModel, GenerateResult, StreamPart } from '../chat-model';
-import { postJson, readBodyText, retryAfterMs, toProviderError, type UpstreamResponse } from '../http/upstream-http';
+import { postJsonOk, readJsonBody, toProviderError, type UpstreamResponse } from '../http/upstream-http';
 import { readSseEvents } from '../http/sse-events';
 import { ProviderError } from '../provider-error';
 import { generateContentUrl, googleHeaders, streamGenerateContentUrl, type GoogleSettings } from './google-api';
-import { malformedGoogleResponse, mapGoogleError } from './google-error';
+import { mapGoogleError } from './google-error';
 import { mapGoogleRequest, type GoogleRequestBody } from './map-google-request';
 import { mapGoogleResponse } from './map-google-response';
 import { createGoogleStreamMapper } from './map-google-stream';
@@ -24,15 +24,7 @@ export class GoogleModel implements ChatModel {
   async generate(request: ChatCompletionRequest, options: CallOptions): Promise<GenerateResult> {
     const { body, warnings } = this.mapRequest(request, options);
     const response = await this.send(generateContentUrl(this.settings, this.upstreamModelId), body, options);
-    const text = await readBodyText(response.body, 64 * 1024 * 1024).catch((error: unknown) => {
-      throw toProviderError(this.provider, error);
-    });
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      throw malformedGoogleResponse(this.provider, 'the body is not JSON');
-    }
+    const json = await readJsonBody(this.provider, response.body);
     return mapGoogleResponse(json, { provider: this.provider, warnings });
   }
 
@@ -63,24 +55,15 @@ export class GoogleModel implements ChatModel {
   }
 
   /** Sends the request; an HTTP error status becomes a ProviderError carrying the upstream message. */
-  private async send(url: string, body: GoogleRequestBody, options: CallOptions): Promise<UpstreamResponse> {
-    const response = await postJson({
+  private send(url: string, body: GoogleRequestBody, options: CallOptions): Promise<UpstreamResponse> {
+    return postJsonOk({
       provider: this.provider,
       url,
       headers: googleHeaders(this.settings),
       body,
       signal: options.signal,
       agent: this.settings.agent,
+      mapError: mapGoogleError,
     });
-    if (response.statusCode >= 400) {
-      const bodyText = await readBodyText(response.body).catch(() => '');
-      throw mapGoogleError({
-        provider: this.provider,
-        statusCode: response.statusCode,
-        bodyText,
-        retryAfterMs: retryAfterMs(response.headers),
-      });
-    }
-    return response;
   }
 }

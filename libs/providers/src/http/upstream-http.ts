@@ -92,3 +92,26 @@ export function retryAfterMs(headers: UpstreamResponse['headers']): number | und
   const value = headers['retry-after'];
   return parseRetryAfter(Array.isArray(value) ? value[0] : value);
 }
+
+/** Turns an upstream error response into the provider's ProviderError (each provider has its own error body). */
+export type UpstreamErrorMapper = (input: { provider: string; statusCode: number; bodyText: string; retryAfterMs?: number }) => ProviderError;
+
+/** POSTs JSON like `postJson` and returns only a successful response: an HTTP error status becomes `mapError`'s ProviderError. */
+export async function postJsonOk(input: Parameters<typeof postJson>[0] & { mapError: UpstreamErrorMapper }): Promise<UpstreamResponse> {
+  const response = await postJson(input);
+  if (response.statusCode < 400) return response;
+  const bodyText = await readBodyText(response.body).catch(() => '');
+  throw input.mapError({ provider: input.provider, statusCode: response.statusCode, bodyText, retryAfterMs: retryAfterMs(response.headers) });
+}
+
+/** Reads a whole JSON response body (up to 64 MiB); a broken connection or a body that is not JSON is a ProviderError. */
+export async function readJsonBody(provider: string, body: UpstreamResponse['body']): Promise<unknown> {
+  const text = await readBodyText(body, 64 * 1024 * 1024).catch((error: unknown) => {
+    throw toProviderError(provider, error);
+  });
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ProviderError({ provider, message: `${provider} sent a body that is not JSON`, statusCode: 502, isRetryable: false });
+  }
+}

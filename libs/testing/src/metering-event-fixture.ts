@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { MeteringEvent } from '@tollgate/schemas';
 
-/** A valid metering event for tests, for the given account; fields may be overridden. */
-export function testEvent(accountId: string, overrides: Partial<MeteringEvent> = {}): MeteringEvent {
+/** A valid metering event for tests (echo model, 16 in / 300 out), for the given account; fields may be overridden. */
+export function meteringEventFixture(accountId: string, overrides: Partial<MeteringEvent> = {}): MeteringEvent {
   return {
     version: 1,
     requestId: `req_${randomUUID().replace(/-/g, '')}`,
