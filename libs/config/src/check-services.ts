@@ -1,7 +1,7 @@
 import { Client } from 'pg';
 import { Redis } from 'ioredis';
 
-const HOW_TO_START = 'Start them with `docker compose up -d postgres redis` (or your local services).';
+const HOW_TO_START = 'Start it with `docker compose up -d postgres redis` (or your local service).';
 
 /**
  * Connects once to Postgres and Redis and throws an Error that says which one is unreachable and how to start it.
@@ -21,12 +21,14 @@ export async function checkServices(input: { databaseUrl: string; redisUrl: stri
     await postgres.end().catch(() => undefined);
   }
   const redis = new Redis(input.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 3_000, retryStrategy: () => null });
-  redis.on('error', () => undefined);
+  let lastRedisError: Error | undefined;
+  redis.on('error', (error: Error) => (lastRedisError = error));
   try {
     await redis.connect();
     await redis.ping();
   } catch (error) {
-    problems.push(`Redis is unreachable at ${new URL(input.redisUrl).host} (${(error as Error).message || String(error)}).`);
+    const cause = lastRedisError ?? (error as Error);
+    problems.push(`Redis is unreachable at ${new URL(input.redisUrl).host} (${cause.message || String(cause)}).`);
   } finally {
     redis.disconnect();
   }
