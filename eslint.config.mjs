@@ -38,8 +38,8 @@ export default [
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
-    // Per-project tool configs extend the root ones by path.
-    files: ['**/eslint.config.mjs', '**/jest.config.cjs'],
+    // Per-project tool configs extend the root ones by path; bins load the shared launcher in tools/.
+    files: ['**/eslint.config.mjs', '**/jest.config.cjs', '**/bin/*.cjs'],
     rules: { '@nx/enforce-module-boundaries': 'off' },
   },
 ];

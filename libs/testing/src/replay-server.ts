@@ -112,11 +112,24 @@ async function answer(reply: ReplayResponse, response: ServerResponse): Promise<
       response.destroy();
       return;
     }
-    if (reply.delayMs && index >= (reply.delayFrom ?? 0)) await new Promise((resolve) => setTimeout(resolve, reply.delayMs));
+    if (reply.delayMs && index >= (reply.delayFrom ?? 0)) await pause(reply.delayMs, response);
     if (response.destroyed) return;
     const eventName = reply.eventNames ? `event: ${(JSON.parse(payload) as { type?: string }).type}\n` : '';
     response.write(`${eventName}data: ${payload}\n\n`);
   }
   if (reply.done) response.write('data: [DONE]\n\n');
   response.end();
+}
+
+/** Waits `ms`, or less if the client goes away meanwhile (so no timer outlives a test). */
+function pause(ms: number, response: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      response.off('close', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    response.on('close', done);
+  });
 }

@@ -59,6 +59,9 @@ export async function attemptModels<T>(
       try {
         return { entry, value: await attempt(entry, model) };
       } catch (error) {
+        // The caller left mid-attempt (however the adapter reported the abort): the request was already sent and
+        // the provider may bill it, so this model counts as reached.
+        if (signal.aborted) throw new AttemptsFailedError(error, entry);
         if (!(error instanceof ProviderError)) throw new AttemptsFailedError(error, lastReached);
         lastError = error;
         if (error.statusCode !== 0) lastReached = entry;
@@ -71,6 +74,7 @@ export async function attemptModels<T>(
         const delay = error.retryAfterMs ?? deps.retryBaseDelayMs * 2 ** (attemptNumber - 1) * (0.5 + Math.random() / 2);
         if (delay > MAX_RETRY_AFTER_MS) break;
         await new Promise((resolve) => setTimeout(resolve, delay));
+        if (signal.aborted) break; // left while we waited: the next try would be sent for no one
       }
     }
     if (signal.aborted) break;

@@ -50,13 +50,15 @@ export async function streamCompletion(
   } catch (error) {
     const cause = error instanceof AttemptsFailedError ? error.lastError : error;
     if (error instanceof AttemptsFailedError && error.lastEntry) {
+      // As for JSON answers: a caller who left before the stream started is charged the prompt, estimated.
+      const abandoned = context.signal.aborted;
       await meterCompletion(deps, context, {
         entry: error.lastEntry,
-        usage: emptyUsage('estimated'),
-        status: 'error',
+        usage: abandoned ? estimateUsage(request, '') : emptyUsage('estimated'),
+        status: abandoned ? 'partial' : 'error',
         streamed: true,
         reservation,
-        errorCode: toGatewayError(cause).code ?? 'upstream_error',
+        errorCode: abandoned ? 'client_disconnected' : (toGatewayError(cause).code ?? 'upstream_error'),
       });
     }
     await reservation.release();

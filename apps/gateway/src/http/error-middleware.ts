@@ -22,8 +22,13 @@ function renderError(request: Request, error: GatewayError): OpenAiErrorBody | A
  */
 export function errorMiddleware(logger: Logger): ErrorRequestHandler {
   return (error, request, response, _next) => {
-    const gatewayError = toGatewayError(error);
     const requestId = response.locals['requestId'] as string | undefined;
+    if (response.destroyed || request.socket.destroyed) {
+      // The caller left (the request is metered as partial elsewhere); there is no one to answer.
+      logger.info({ requestId, reason: (error as Error)?.message }, 'caller disconnected before the answer');
+      return;
+    }
+    const gatewayError = toGatewayError(error);
     if (gatewayError.status >= 500) logger.error({ err: error, requestId }, gatewayError.message);
     if (response.headersSent) {
       response.end();

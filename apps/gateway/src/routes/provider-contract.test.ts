@@ -34,10 +34,10 @@ describe('provider contract: one behaviour whichever provider answers', () => {
     if (!entry) throw new Error(`${model} is not in the catalog`);
     return entry.upstreamId;
   };
-  const post = (body: object, signal?: AbortSignal) =>
+  const post = (body: object, signal?: AbortSignal, headers: Record<string, string> = {}) =>
     fetch(`${gateway.url}/v1/chat/completions`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${gateway.apiKey}`, 'content-type': 'application/json' },
+      headers: { authorization: `Bearer ${gateway.apiKey}`, 'content-type': 'application/json', ...headers },
       body: JSON.stringify(body),
       signal,
     });
@@ -91,6 +91,7 @@ describe('provider contract: one behaviour whichever provider answers', () => {
       expect(usage).toMatchObject({ prompt_tokens: replay.textStreamTokens.prompt, completion_tokens: replay.textStreamTokens.completion });
       const event = await onlyEvent(requestIdOf(response), before);
       expect(event).toMatchObject({ provider: replay.provider, status: 'ok', streamed: true, usage: { source: 'reported' } });
+      expect(upstream().requests[0].aborted).toBe(false);
     });
 
     it('round-trips a tool call: the assistant call and the tool result reach the upstream in its own format', async () => {
@@ -121,6 +122,32 @@ describe('provider contract: one behaviour whichever provider answers', () => {
       expect(upstream().requests[1].body).toMatchObject(
         replay.toolRoundTripBody(question, { id: call.id, name: call.function.name, arguments: call.function.arguments }, result),
       );
+    });
+
+    it('streams a tool call: id and name first, then arguments that join into a JSON object', async () => {
+      upstream().enqueue(replay.toolCallStream);
+      const before = await gateway.queue.count();
+      const { data: stream, response } = await client.chat.completions
+        .create({ model: replay.model, messages, tools: [{ type: 'function', function: { name: replay.toolName, parameters: { type: 'object' } } }], stream: true })
+        .withResponse();
+      const calls: Array<{ id?: string; name?: string; arguments: string }> = [];
+      let finishReason: string | null = null;
+      for await (const chunk of stream) {
+        for (const delta of chunk.choices[0]?.delta.tool_calls ?? []) {
+          const call = (calls[delta.index] ??= { arguments: '' });
+          if (delta.id) {
+            expect(call.id).toBeUndefined(); // the id comes once, with the name
+            call.id = delta.id;
+            call.name = delta.function?.name;
+          }
+          call.arguments += delta.function?.arguments ?? '';
+        }
+        finishReason = chunk.choices[0]?.finish_reason ?? finishReason;
+      }
+      expect(finishReason).toBe('tool_calls');
+      expect(calls).toEqual([{ id: expect.any(String), name: replay.toolName, arguments: expect.any(String) }]);
+      expect(typeof JSON.parse(calls[0].arguments)).toBe('object');
+      expect(await onlyEvent(requestIdOf(response), before)).toMatchObject({ status: 'ok', streamed: true, usage: { source: 'reported' } });
     });
 
     it('sends image input to the upstream in its own format', async () => {
@@ -178,7 +205,8 @@ describe('provider contract: one behaviour whichever provider answers', () => {
       expect(payloads.at(-1)).toBe('[DONE]');
       const errors = payloads.filter((payload) => payload.startsWith('{"error"'));
       expect(errors).toEqual([payloads.at(-2)]);
-      expect(JSON.parse(errors[0])).toEqual({ error: { message: expect.any(String), type: expect.any(String), code: expect.any(String) } });
+      // The upstream connection dropped: the same error, in OpenAI's shape, whichever provider it was.
+      expect(JSON.parse(errors[0])).toEqual({ error: { message: expect.stringContaining(replay.provider), type: 'api_error', code: expect.stringMatching(/^upstream_/) } });
       expect(payloads.slice(0, -2).some((payload) => /"content":"[^"]/.test(payload))).toBe(true);
       const event = await onlyEvent(requestIdOf(response), before);
       expect(event).toMatchObject({ provider: replay.provider, status: 'partial', streamed: true });
@@ -204,6 +232,30 @@ describe('provider contract: one behaviour whichever provider answers', () => {
       expect(event).toMatchObject({ provider: replay.provider, status: 'partial', errorCode: 'client_disconnected', streamed: true });
       expect(event.usage.outputTokens + event.usage.reasoningTokens).toBeGreaterThan(0);
       for (let waited = 0; !upstream().requests[0].aborted && waited < 2_000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(upstream().requests[0].aborted).toBe(true);
+    });
+
+    it.each([false, true])('bills the prompt (estimated) when the caller leaves before the answer starts (stream: %s)', async (stream) => {
+      upstream().enqueue({ hang: true });
+      const before = await gateway.queue.count();
+      const controller = new AbortController();
+      const traceId = `left-early-${replay.provider}-${String(stream)}`;
+      const pending = post({ model: replay.model, messages, stream }, controller.signal, { 'x-request-id': traceId }).catch((error: unknown) => error);
+      for (let waited = 0; upstream().requests.length === 0 && waited < 2_000; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10));
+      controller.abort();
+      expect(await pending).toMatchObject({ name: 'AbortError' });
+      // No answer, so no request id: the event is found by the caller's x-request-id.
+      let event: MeteringEvent | undefined;
+      for (let waited = 0; !event && waited < 2_000; waited += 20) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        const jobs = await gateway.queue.getJobs(['waiting', 'prioritized']);
+        event = jobs.map((job) => job.data as MeteringEvent).find((candidate) => candidate.clientRequestId === traceId);
+      }
+      expect(event).toMatchObject({ provider: replay.provider, model: replay.model, status: 'partial', errorCode: 'client_disconnected', streamed: stream });
+      expect(event?.usage).toMatchObject({ source: 'estimated', outputTokens: 0 });
+      expect(event?.usage.inputTokens).toBeGreaterThan(0);
+      expect(await gateway.queue.count()).toBe(before + 1);
+      expect(upstream().requests).toHaveLength(1);
       expect(upstream().requests[0].aborted).toBe(true);
     });
   });

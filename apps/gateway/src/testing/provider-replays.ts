@@ -38,6 +38,7 @@ export interface ProviderReplay {
   dropAfter: number;
   /** A recorded answer that calls a tool, and the tool it calls. */
   toolCallJson: ReplayResponse;
+  toolCallStream: ReplayStream;
   toolName: string;
   /** The provider's own 429 (asking for no wait) and 500 bodies. */
   rateLimited: ReplayResponse;
@@ -94,6 +95,7 @@ export const PROVIDER_REPLAYS: readonly ProviderReplay[] = [
     textStreamTokens: { prompt: 16, completion: 300 },
     dropAfter: 20,
     toolCallJson: { json: fixtureJson('groq', 'groq-tool-call') },
+    toolCallStream: { sse: fixtureChunks('groq', 'groq-tool-call'), done: true },
     toolName: 'weather',
     rateLimited: { status: 429, json: { error: { message: 'Rate limit reached for requests', type: 'requests', param: null, code: 'rate_limit_exceeded' } }, headers: { 'retry-after': '0' } },
     serverError: { status: 500, json: { error: { message: 'The server had an error while processing your request.', type: 'server_error', param: null, code: null } } },
@@ -114,6 +116,7 @@ export const PROVIDER_REPLAYS: readonly ProviderReplay[] = [
     textStreamTokens: { prompt: 12, completion: 30 },
     dropAfter: 5,
     toolCallJson: { json: fixtureJson('anthropic', 'anthropic-json-tool.1') },
+    toolCallStream: { sse: fixtureChunks('anthropic', 'anthropic-json-tool.1'), eventNames: true },
     toolName: 'json',
     rateLimited: {
       status: 429,
@@ -155,6 +158,7 @@ export const PROVIDER_REPLAYS: readonly ProviderReplay[] = [
     textStreamTokens: { prompt: 9, completion: 23 + 185 },
     dropAfter: 1,
     toolCallJson: { json: fixtureJson('google', 'google-tool-call') },
+    toolCallStream: { sse: fixtureChunks('google', 'google-tool-call') },
     toolName: 'weather',
     rateLimited: geminiRateLimited(),
     serverError: { status: 500, json: { error: { code: 500, message: 'An internal error has occurred. Please retry or report in https://developers.generativeai.google/guide/troubleshooting', status: 'INTERNAL' } } },
@@ -188,6 +192,7 @@ export const PROVIDER_REPLAYS: readonly ProviderReplay[] = [
     textStreamTokens: { prompt: 13, completion: 8 },
     dropAfter: 4,
     toolCallJson: { json: fixtureJson('mistral', 'mistral-tool-call') },
+    toolCallStream: { sse: fixtureChunks('mistral', 'mistral-tool-call'), done: true },
     toolName: 'weather',
     rateLimited: { status: 429, json: { object: 'error', message: 'Requests rate limit exceeded', type: 'rate_limited', param: null, code: '1300' } },
     serverError: { status: 500, json: { object: 'error', message: 'Internal server error', type: 'internal_server_error', param: null, code: '3000' } },
@@ -208,6 +213,7 @@ export const PROVIDER_REPLAYS: readonly ProviderReplay[] = [
     textStreamTokens: { prompt: 45, completion: 662 },
     dropAfter: 20,
     toolCallJson: { json: fixtureJson('deepseek', 'deepseek-tool-call') },
+    toolCallStream: { sse: fixtureChunks('deepseek', 'deepseek-tool-call'), done: true },
     toolName: 'weather',
     rateLimited: { status: 429, json: { error: { message: 'You have exceeded the rate limit for this model', type: 'rate_limit', code: 'rate_limit_exceeded' } }, headers: { 'retry-after': '0' } },
     serverError: { status: 500, json: { error: { message: 'Internal server error', type: 'server_error', code: null } } },

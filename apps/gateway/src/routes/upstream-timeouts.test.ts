@@ -1,0 +1,88 @@
+import { fixtureChunks, startReplayServer, type ReplayServer } from '@tollgate/testing';
+import { ssePayloads } from '../testing/provider-replays';
+import { startTestGateway, type TestGateway } from '../testing/test-gateway';
+
+/** Upstream timeouts come from UPSTREAM_*_TIMEOUT_MS: 504 before the first byte reaches the caller, an SSE error after. */
+describe('upstream timeouts', () => {
+  const FIRST_BYTE_MS = 150;
+  const IDLE_MS = 150;
+  // undici checks its header and body timeouts on a coarse clock (about 0.5 s ticks): a timeout fires up to ~1 s
+  // late, so a stall must outlast the timeout by more than that to be sure to trip it.
+  const STALL_MS = IDLE_MS + 2_000;
+  let openai: ReplayServer;
+  let anthropic: ReplayServer;
+  let gateway: TestGateway;
+
+  beforeAll(async () => {
+    [openai, anthropic] = await Promise.all([startReplayServer(), startReplayServer()]);
+    gateway = await startTestGateway({
+      OPENAI_BASE_URL: `${openai.url}/v1`,
+      OPENAI_API_KEY: 'sk-test',
+      ANTHROPIC_BASE_URL: anthropic.url,
+      ANTHROPIC_API_KEY: 'sk-ant-test',
+      UPSTREAM_FIRST_BYTE_TIMEOUT_MS: String(FIRST_BYTE_MS),
+      UPSTREAM_IDLE_TIMEOUT_MS: String(IDLE_MS),
+      UPSTREAM_MAX_ATTEMPTS: '2',
+    });
+  });
+  beforeEach(() => {
+    openai.requests.length = 0;
+    anthropic.requests.length = 0;
+  });
+  afterAll(async () => {
+    await gateway.close();
+    await Promise.all([openai.close(), anthropic.close()]);
+  });
+
+  const post = (body: object) =>
+    fetch(`${gateway.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${gateway.apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ messages: [{ role: 'user', content: 'Invent a new holiday.' }], ...body }),
+    });
+  const waitFor = async (condition: () => boolean) => {
+    for (let waited = 0; !condition() && waited < 2_000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
+  };
+
+  it.each([false, true])('answers 504 with a timeout code when no first byte comes (stream: %s), after retrying', async (stream) => {
+    openai.enqueue({ hang: true });
+    const started = Date.now();
+    const response = await post({ model: 'openai/gpt-4o-mini', stream });
+    expect(response.status).toBe(504);
+    expect(await response.json()).toMatchObject({ error: { type: 'timeout_error', code: 'upstream_first_byte_timeout' } });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2 * FIRST_BYTE_MS - 20);
+    expect(openai.requests).toHaveLength(2); // UPSTREAM_MAX_ATTEMPTS
+    await waitFor(() => openai.requests.every((request) => request.aborted));
+    expect(openai.requests.map((request) => request.aborted)).toEqual([true, true]);
+    const event = await gateway.meteringEvent(response.headers.get('x-tollgate-request-id') as string);
+    expect(event).toMatchObject({ status: 'error', errorCode: 'upstream_first_byte_timeout', cost: { total: '0' } });
+  });
+
+  it.each([
+    ['openai', 'openai/gpt-4o-mini', () => openai, { sse: fixtureChunks('openai', 'openai-text'), done: true }],
+    ['anthropic', 'anthropic/claude-sonnet-4.5', () => anthropic, { sse: fixtureChunks('anthropic', 'anthropic-text'), eventNames: true }],
+  ] as const)('ends a %s stream that stalls mid-way (idle timeout) with an SSE error event then [DONE], metered partial', async (_name, model, upstream, recorded) => {
+    upstream().enqueue({ ...recorded, delayFrom: 6, delayMs: STALL_MS });
+    const response = await post({ model, stream: true });
+    expect(response.status).toBe(200);
+    const payloads = ssePayloads(await response.text());
+    expect(payloads.at(-1)).toBe('[DONE]');
+    expect(JSON.parse(payloads.at(-2) as string)).toMatchObject({ error: { type: 'timeout_error', code: 'upstream_idle_timeout' } });
+    expect(payloads.slice(0, -2).some((payload) => /"content":"[^"]/.test(payload))).toBe(true);
+    expect(upstream().requests).toHaveLength(1); // once text reached the caller, nothing is retried
+    const event = await gateway.meteringEvent(response.headers.get('x-tollgate-request-id') as string);
+    expect(event).toMatchObject({ status: 'partial', streamed: true, errorCode: 'upstream_idle_timeout' });
+    expect(event.usage.outputTokens).toBeGreaterThan(0);
+  });
+
+  it('ends a stream whose body stays silent from the start (delayMs > idle timeout) with an SSE error event then [DONE]', async () => {
+    // OpenAI-compatible streams start (headers sent to the caller) as soon as the upstream answers 200.
+    openai.enqueue({ sse: fixtureChunks('openai', 'openai-text'), delayMs: STALL_MS, done: true });
+    const response = await post({ model: 'openai/gpt-4o-mini', stream: true });
+    expect(response.status).toBe(200);
+    const payloads = ssePayloads(await response.text());
+    expect(payloads.slice(-2)).toEqual([expect.stringContaining('"code":"upstream_idle_timeout"'), '[DONE]']);
+    const event = await gateway.meteringEvent(response.headers.get('x-tollgate-request-id') as string);
+    expect(event).toMatchObject({ status: 'partial', errorCode: 'upstream_idle_timeout' });
+  });
+});
