@@ -15,7 +15,7 @@ export class ProviderError extends Error {
   /** The provider's own error type or code, e.g. `rate_limit_exceeded`. */
   readonly upstreamCode?: string;
   /** Set for timeouts: which one expired. */
-  readonly timeout?: 'connect' | 'first-byte' | 'idle';
+  readonly timeout?: 'connect' | 'first_byte' | 'idle';
 
   constructor(init: {
     provider: string;
@@ -24,7 +24,7 @@ export class ProviderError extends Error {
     isRetryable?: boolean;
     retryAfterMs?: number;
     upstreamCode?: string;
-    timeout?: 'connect' | 'first-byte' | 'idle';
+    timeout?: 'connect' | 'first_byte' | 'idle';
     cause?: unknown;
   }) {
     super(init.message, { cause: init.cause });

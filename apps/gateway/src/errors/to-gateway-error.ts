@@ -22,8 +22,8 @@ function fromProviderError(error: ProviderError): GatewayError {
   const headers: Record<string, string> = {};
   if (error.retryAfterMs !== undefined) headers['retry-after'] = String(Math.ceil(error.retryAfterMs / 1000));
   const base = { message: error.message, cause: error, headers };
-  // snake_case like every other code: upstream_connect_timeout, upstream_first_byte_timeout, upstream_idle_timeout.
-  if (error.timeout) return new GatewayError({ ...base, status: 504, type: 'timeout_error', code: `upstream_${error.timeout.replace('-', '_')}_timeout` });
+  // upstream_connect_timeout, upstream_first_byte_timeout, upstream_idle_timeout
+  if (error.timeout) return new GatewayError({ ...base, status: 504, type: 'timeout_error', code: `upstream_${error.timeout}_timeout` });
   if (error.statusCode === 429) return new GatewayError({ ...base, status: 429, type: 'rate_limit_error', code: 'upstream_rate_limited' });
   if (error.statusCode === 400 || error.statusCode === 404 || error.statusCode === 413 || error.statusCode === 422) {
     return new GatewayError({ ...base, status: 400, type: 'invalid_request_error', code: error.upstreamCode ?? 'upstream_rejected_request' });

@@ -63,7 +63,7 @@ export function toProviderError(provider: string, error: unknown): unknown {
     return new ProviderError({ provider, message: `${provider}: connect timeout`, statusCode: 504, isRetryable: true, timeout: 'connect', cause: error });
   }
   if (error instanceof undiciErrors.HeadersTimeoutError) {
-    return new ProviderError({ provider, message: `${provider}: no response within the first-byte timeout`, statusCode: 504, isRetryable: true, timeout: 'first-byte', cause: error });
+    return new ProviderError({ provider, message: `${provider}: no response within the first-byte timeout`, statusCode: 504, isRetryable: true, timeout: 'first_byte', cause: error });
   }
   if (error instanceof undiciErrors.BodyTimeoutError) {
     return new ProviderError({ provider, message: `${provider}: the response stalled (idle timeout)`, statusCode: 504, isRetryable: true, timeout: 'idle', cause: error });
