@@ -16,6 +16,8 @@ export interface GatewayRuntime {
   prisma: PrismaClient;
   redis: Redis;
   queue: Queue;
+  /** Resolves once Redis is connected (its commands fail fast rather than queue while it is not). */
+  ready(timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -55,6 +57,16 @@ export function createGatewayRuntime(config: Config, logger: Logger): GatewayRun
     prisma,
     redis,
     queue,
+    async ready(timeoutMs = 10_000) {
+      if (redis.status === 'ready') return;
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`Redis not ready after ${timeoutMs} ms`)), timeoutMs);
+        redis.once('ready', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    },
     async close() {
       await producer.close();
       await queue.close();

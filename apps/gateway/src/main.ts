@@ -13,6 +13,7 @@ async function main(): Promise<void> {
   if (applied.length > 0) logger.info({ applied }, 'migrations applied');
 
   const runtime = createGatewayRuntime(config, logger);
+  await runtime.ready();
   await runtime.deps.producer.replaySpool();
   const server = createApp(runtime.deps).listen(config.PORT, config.HOST, () => {
     logger.info({ port: config.PORT }, `tollgate gateway listening on http://${config.HOST}:${config.PORT}`);

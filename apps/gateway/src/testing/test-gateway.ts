@@ -44,6 +44,7 @@ export async function startTestGateway(settings: Record<string, string> = {}): P
     ...settings,
   });
   const runtime = createGatewayRuntime(config, pino({ level: 'silent' }));
+  await runtime.ready();
   const { queue } = runtime;
   const { account, apiKey } = await createAccountWithKey(db.prisma, { name: 'test', creditLimit: '100' });
   const app = createApp(runtime.deps);
