@@ -1,11 +1,11 @@
 import type { CatalogEntry, GenerateResult } from '@tollgate/providers';
-import { emptyUsage, type ChatCompletionRequest, type Cost, type Usage } from '@tollgate/schemas';
-import { toGatewayError } from '../errors/to-gateway-error';
+import type { ChatCompletionRequest, Cost, Usage } from '@tollgate/schemas';
 import { admitRequest } from './admit-request';
-import { attemptModels, AttemptsFailedError } from './attempt-models';
+import { attemptModels } from './attempt-models';
 import type { CompletionContext, CompletionDeps } from './completion-deps';
 import { estimateUsage } from './estimate-usage';
 import { meterCompletion } from './meter-completion';
+import { meterFailedAttempts } from './meter-failed-attempts';
 
 /** A finished non-streaming completion, priced and metered. */
 export interface CompletionOutcome {
@@ -34,21 +34,7 @@ export async function generateCompletion(
     const cost = await meterCompletion(deps, context, { entry, usage, status: 'ok', streamed: false, reservation });
     return { entry, result, usage, cost };
   } catch (error) {
-    const cause = error instanceof AttemptsFailedError ? error.lastError : error;
-    if (error instanceof AttemptsFailedError && error.lastEntry) {
-      const abandoned = context.signal.aborted;
-      // The provider may bill a request the caller abandoned: charge the prompt, estimated.
-      const usage = abandoned ? estimateUsage(request, '') : emptyUsage('estimated');
-      await meterCompletion(deps, context, {
-        entry: error.lastEntry,
-        usage,
-        status: abandoned ? 'partial' : 'error',
-        streamed: false,
-        reservation,
-        errorCode: abandoned ? 'client_disconnected' : (toGatewayError(cause).code ?? 'upstream_error'),
-      });
-    }
-    throw cause;
+    throw await meterFailedAttempts(deps, request, context, { error, reservation, streamed: false });
   } finally {
     await reservation.release(); // no-op once metered
   }

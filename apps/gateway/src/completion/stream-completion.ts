@@ -1,14 +1,15 @@
 import type { CatalogEntry, SettingWarning, StreamPart } from '@tollgate/providers';
 import { ProviderError } from '@tollgate/providers';
-import { emptyUsage, type ChatCompletionRequest, type Cost, type MeteringStatus, type Usage } from '@tollgate/schemas';
+import type { ChatCompletionRequest, Cost, MeteringStatus, Usage } from '@tollgate/schemas';
 import type { GatewayError } from '../errors/gateway-error';
 import { toGatewayError } from '../errors/to-gateway-error';
 import type { Reservation } from '../funds/funds-guard';
 import { admitRequest } from './admit-request';
-import { attemptModels, AttemptsFailedError } from './attempt-models';
+import { attemptModels } from './attempt-models';
 import type { CompletionContext, CompletionDeps } from './completion-deps';
 import { estimateUsage } from './estimate-usage';
 import { meterCompletion } from './meter-completion';
+import { meterFailedAttempts } from './meter-failed-attempts';
 
 /** What a metered stream yields: the provider's deltas, then one closing part carrying usage and cost. */
 export type CompletionPart =
@@ -48,19 +49,7 @@ export async function streamCompletion(
       return { iterator, start: first.value };
     });
   } catch (error) {
-    const cause = error instanceof AttemptsFailedError ? error.lastError : error;
-    if (error instanceof AttemptsFailedError && error.lastEntry) {
-      // As for JSON answers: a caller who left before the stream started is charged the prompt, estimated.
-      const abandoned = context.signal.aborted;
-      await meterCompletion(deps, context, {
-        entry: error.lastEntry,
-        usage: abandoned ? estimateUsage(request, '') : emptyUsage('estimated'),
-        status: abandoned ? 'partial' : 'error',
-        streamed: true,
-        reservation,
-        errorCode: abandoned ? 'client_disconnected' : (toGatewayError(cause).code ?? 'upstream_error'),
-      });
-    }
+    const cause = await meterFailedAttempts(deps, request, context, { error, reservation, streamed: true });
     await reservation.release();
     throw cause;
   }
