@@ -32,3 +32,25 @@ export async function writeSse(response: Response, data: string, event?: string)
     response.on('close', onClose);
   });
 }
+
+/** One server-sent event: its `data` payload and, for Anthropic-style streams, its `event` name. */
+export interface SseEvent {
+  data: string;
+  event?: string;
+}
+
+/**
+ * Writes every event `toEvents` makes of each part. If the caller goes away, stops reading `parts` (which stops the
+ * upstream call and bills what was generated) and resolves false.
+ */
+export async function pipeSse<Part>(response: Response, parts: AsyncGenerator<Part>, toEvents: (part: Part) => SseEvent[]): Promise<boolean> {
+  for await (const part of parts) {
+    for (const event of toEvents(part)) {
+      if (!(await writeSse(response, event.data, event.event))) {
+        await parts.return(undefined);
+        return false;
+      }
+    }
+  }
+  return true;
+}

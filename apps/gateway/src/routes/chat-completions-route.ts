@@ -5,7 +5,7 @@ import { completionContext } from '../http/completion-context';
 import { generateCompletion } from '../completion/generate-completion';
 import { streamCompletion } from '../completion/stream-completion';
 import { parseBody } from '../http/parse-body';
-import { startSse, writeSse } from '../http/sse-writer';
+import { pipeSse, startSse, writeSse } from '../http/sse-writer';
 import { warningHeaders } from '../http/warning-headers';
 import { toOpenAiChatCompletion } from '../wire/openai-chat-response';
 import { createOpenAiChunkMapper } from '../wire/openai-chat-stream';
@@ -27,14 +27,8 @@ export function chatCompletionsHandler(deps: CompletionDeps) {
     const stream = await streamCompletion(deps, body, context);
     startSse(response, warningHeaders(stream.warnings));
     const toChunks = createOpenAiChunkMapper({ id, created, model: stream.entry.id, includeUsage: body.stream_options?.include_usage === true });
-    for await (const part of stream.parts) {
-      for (const chunk of toChunks(part)) {
-        if (!(await writeSse(response, JSON.stringify(chunk)))) {
-          await stream.parts.return(undefined); // caller gone: stop upstream, bill what was generated
-          return;
-        }
-      }
-    }
+    const delivered = await pipeSse(response, stream.parts, (part) => toChunks(part).map((chunk) => ({ data: JSON.stringify(chunk) })));
+    if (!delivered) return;
     await writeSse(response, '[DONE]');
     response.end();
   };

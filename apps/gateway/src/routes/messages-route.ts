@@ -5,7 +5,7 @@ import { generateCompletion } from '../completion/generate-completion';
 import { streamCompletion } from '../completion/stream-completion';
 import { completionContext } from '../http/completion-context';
 import { parseBody } from '../http/parse-body';
-import { startSse, writeSse } from '../http/sse-writer';
+import { pipeSse, startSse, writeSse } from '../http/sse-writer';
 import { warningHeaders } from '../http/warning-headers';
 import { fromAnthropicRequest } from '../wire/anthropic-request';
 import { toAnthropicMessage } from '../wire/anthropic-message-response';
@@ -36,14 +36,7 @@ export function messagesHandler(deps: CompletionDeps) {
       await stream.parts.return(undefined);
       return;
     }
-    for await (const part of stream.parts) {
-      for (const event of events.map(part)) {
-        if (!(await writeSse(response, JSON.stringify(event.data), event.event))) {
-          await stream.parts.return(undefined); // caller gone: stop upstream, bill what was generated
-          return;
-        }
-      }
-    }
-    response.end();
+    const delivered = await pipeSse(response, stream.parts, (part) => events.map(part).map((event) => ({ data: JSON.stringify(event.data), event: event.event })));
+    if (delivered) response.end();
   };
 }
