@@ -75,14 +75,17 @@ describe('upstream timeouts', () => {
     expect(event.usage.outputTokens).toBeGreaterThan(0);
   });
 
-  it('ends a stream whose body stays silent from the start (delayMs > idle timeout) with an SSE error event then [DONE]', async () => {
-    // OpenAI-compatible streams start (headers sent to the caller) as soon as the upstream answers 200.
-    openai.enqueue({ sse: fixtureChunks('openai', 'openai-text'), delayMs: STALL_MS, done: true });
-    const response = await post({ model: 'openai/gpt-4o-mini', stream: true });
-    expect(response.status).toBe(200);
-    const payloads = ssePayloads(await response.text());
-    expect(payloads.slice(-2)).toEqual([expect.stringContaining('"code":"upstream_idle_timeout"'), '[DONE]']);
+  it.each([
+    ['openai', 'openai/gpt-4o-mini', () => openai, { sse: fixtureChunks('openai', 'openai-text'), done: true }],
+    ['anthropic', 'anthropic/claude-sonnet-4.5', () => anthropic, { sse: fixtureChunks('anthropic', 'anthropic-text'), eventNames: true }],
+  ] as const)('retries a %s stream whose body stays silent from the start, then answers 504 (nothing was sent yet)', async (_name, model, upstream, recorded) => {
+    // A stream starts on the first upstream event, not on the upstream's 200: until then it can still be retried.
+    upstream().enqueue({ ...recorded, delayMs: STALL_MS });
+    const response = await post({ model, stream: true });
+    expect(response.status).toBe(504);
+    expect(await response.json()).toMatchObject({ error: { type: 'timeout_error', code: 'upstream_idle_timeout' } });
+    expect(upstream().requests).toHaveLength(2); // UPSTREAM_MAX_ATTEMPTS
     const event = await gateway.meteringEvent(response.headers.get('x-tollgate-request-id') as string);
-    expect(event).toMatchObject({ status: 'partial', errorCode: 'upstream_idle_timeout' });
+    expect(event).toMatchObject({ status: 'error', streamed: true, errorCode: 'upstream_idle_timeout' });
   });
 });

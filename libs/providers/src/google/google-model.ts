@@ -32,18 +32,28 @@ export class GoogleModel implements ChatModel {
     const { body, warnings } = this.mapRequest(request, options);
     const response = await this.send(streamGenerateContentUrl(this.settings, this.upstreamModelId), body, options);
     const mapper = createGoogleStreamMapper(this.provider);
+    let started = false;
     try {
-      yield { type: 'stream-start', warnings };
       for await (const event of readSseEvents(response.body)) {
-        for (const part of mapper.map(event.data)) {
+        const parts = mapper.map(event.data);
+        if (!started) {
+          // Start only on the first upstream event: until then a failure is thrown, so the gateway can still retry,
+          // fall back or answer with an HTTP status.
+          const failure = parts.find((part) => part.type === 'error');
+          if (failure?.type === 'error') throw failure.error;
+          started = true;
+          yield { type: 'stream-start', warnings };
+        }
+        for (const part of parts) {
           yield part;
           if (part.type === 'error') return;
         }
       }
+      if (!started) throw new ProviderError({ provider: this.provider, message: `${this.provider} stream ended before any event`, statusCode: 502 });
       yield* mapper.finish();
     } catch (error) {
       const mapped = toProviderError(this.provider, error);
-      if (!(mapped instanceof ProviderError)) throw mapped; // aborted by the caller
+      if (!(mapped instanceof ProviderError) || !started) throw mapped; // aborted by the caller, or nothing sent yet
       yield { type: 'error', error: mapped, usage: mapper.usageSoFar() };
     } finally {
       response.body.destroy();

@@ -93,6 +93,18 @@ describe('OpenAiCompatibleModel (OpenAI recordings)', () => {
     expect(parts.filter((part) => part.type === 'text-delta')).toHaveLength(4);
   });
 
+  it('throws (does not start the stream) when the first upstream event is an error or the body ends empty', async () => {
+    upstream.enqueue({ sse: ['{"error":{"message":"overloaded, try again","type":"server_error"}}'] });
+    const consume = async () => {
+      for await (const _part of model.stream(request, options())) {
+        // no part may arrive
+      }
+    };
+    await expect(consume()).rejects.toMatchObject({ provider: 'openai', message: expect.stringContaining('overloaded, try again') });
+    upstream.enqueue({ sse: [] });
+    await expect(consume()).rejects.toMatchObject({ message: 'openai stream ended before any event', statusCode: 502 });
+  });
+
   it('reports a connection failure as a retryable ProviderError', async () => {
     const down = new OpenAiCompatibleModel('gpt-4o-mini', { provider: 'openai', baseUrl: 'http://127.0.0.1:9/v1', apiKey: 'k', agent, quirks: OPENAI_QUIRKS });
     await expect(down.generate(request, options())).rejects.toMatchObject({ statusCode: 0, isRetryable: true });
