@@ -1,8 +1,7 @@
 import type { ChatCompletionRequest } from '@tollgate/schemas';
 import type { CallOptions, ChatModel, GenerateResult, StreamPart } from '../chat-model';
-import { postJsonOk, readJsonBody, toProviderError, type UpstreamResponse } from '../http/upstream-http';
-import { readSseEvents } from '../http/sse-events';
-import { ProviderError } from '../provider-error';
+import { postJsonOk, readJsonBody, type UpstreamResponse } from '../http/upstream-http';
+import { mapSseStream } from '../http/map-sse-stream';
 import { generateContentUrl, googleHeaders, streamGenerateContentUrl, type GoogleSettings } from './google-api';
 import { mapGoogleError } from './google-error';
 import { mapGoogleRequest, type GoogleRequestBody } from './map-google-request';
@@ -32,32 +31,7 @@ export class GoogleModel implements ChatModel {
     const { body, warnings } = this.mapRequest(request, options);
     const response = await this.send(streamGenerateContentUrl(this.settings, this.upstreamModelId), body, options);
     const mapper = createGoogleStreamMapper(this.provider);
-    let started = false;
-    try {
-      for await (const event of readSseEvents(response.body)) {
-        const parts = mapper.map(event.data);
-        if (!started) {
-          // Start only on the first upstream event: until then a failure is thrown, so the gateway can still retry,
-          // fall back or answer with an HTTP status.
-          const failure = parts.find((part) => part.type === 'error');
-          if (failure?.type === 'error') throw failure.error;
-          started = true;
-          yield { type: 'stream-start', warnings };
-        }
-        for (const part of parts) {
-          yield part;
-          if (part.type === 'error') return;
-        }
-      }
-      if (!started) throw new ProviderError({ provider: this.provider, message: `${this.provider} stream ended before any event`, statusCode: 502 });
-      yield* mapper.finish();
-    } catch (error) {
-      const mapped = toProviderError(this.provider, error);
-      if (!(mapped instanceof ProviderError) || !started) throw mapped; // aborted by the caller, or nothing sent yet
-      yield { type: 'error', error: mapped, usage: mapper.usageSoFar() };
-    } finally {
-      response.body.destroy();
-    }
+    yield* mapSseStream({ provider: this.provider, response, warnings, mapper });
   }
 
   private mapRequest(request: ChatCompletionRequest, options: CallOptions) {

@@ -51,7 +51,7 @@ describe('createOpenAiCompatibleStreamMapper', () => {
   it('ends with an error part when the stream stops before a finish reason', () => {
     const mapper = createOpenAiCompatibleStreamMapper('mistral');
     mapper.map(chunk({ content: 'Hel' }));
-    expect(mapper.finish()).toMatchObject({ type: 'error', error: { message: 'mistral stream ended before the model finished' } });
+    expect(mapper.finish()).toMatchObject([{ type: 'error', error: { message: 'mistral stream ended before the model finished' } }]);
   });
 });
 

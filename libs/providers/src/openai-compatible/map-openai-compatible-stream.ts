@@ -1,6 +1,7 @@
 import type { Usage } from '@tollgate/schemas';
 import { z } from 'zod';
 import type { FinishReason, StreamPart } from '../chat-model';
+import type { SseStreamMapper } from '../http/map-sse-stream';
 import { ProviderError } from '../provider-error';
 import { openAiCompatibleContentSchema, splitOpenAiCompatibleContent } from './map-openai-compatible-content';
 import { mapOpenAiCompatibleFinishReason } from './map-openai-compatible-finish-reason';
@@ -114,10 +115,10 @@ export function createOpenAiCompatibleStreamMapper(provider: string) {
   }
 
   /** The closing part once the upstream stream ended: `finish`, or an error when it stopped without a finish reason. */
-  function finish(): StreamPart {
-    if (finishReason === undefined) return errorPart(`${provider} stream ended before the model finished`);
-    return { type: 'finish', finishReason, usage };
+  function finish(): StreamPart[] {
+    if (finishReason === undefined) return [errorPart(`${provider} stream ended before the model finished`)];
+    return [{ type: 'finish', finishReason, usage }];
   }
 
-  return { map, finish, usageSoFar: () => usage };
+  return { map, finish, usageSoFar: () => usage } satisfies SseStreamMapper;
 }
