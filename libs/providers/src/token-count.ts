@@ -10,7 +10,7 @@ export function countTextTokens(text: string): number {
 }
 
 /** The text the model reads from a request: message contents, tool calls and tool definitions. */
-export function requestText(request: ChatCompletionRequest): string[] {
+function requestText(request: ChatCompletionRequest): string[] {
   const texts: string[] = [];
   for (const message of request.messages) {
     const content = message.content;

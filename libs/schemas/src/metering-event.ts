@@ -54,6 +54,3 @@ export type MeteringEventV1 = z.infer<typeof meteringEventV1Schema>;
 /** Every version the worker understands, discriminated by `version`. */
 export const meteringEventSchema = z.discriminatedUnion('version', [meteringEventV1Schema]);
 export type MeteringEvent = z.infer<typeof meteringEventSchema>;
-
-/** The BullMQ queue metering events travel on, unless configured otherwise. */
-export const DEFAULT_METERING_QUEUE = 'metering';

@@ -30,9 +30,4 @@ export class KeyOwnerCache {
     if (this.slots.size > this.maxEntries) this.slots.delete(this.slots.keys().next().value as string);
     return owner;
   }
-
-  /** Forgets one key (after a revocation in this process). */
-  invalidate(keyHash: string): void {
-    this.slots.delete(keyHash);
-  }
 }
