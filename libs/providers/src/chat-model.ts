@@ -11,10 +11,19 @@ export interface GeneratedToolCall {
   arguments: string;
 }
 
-/** Per-call options: cancellation, strictness about unsupported settings, the request id for upstream logs. */
+/**
+ * Per-call options: cancellation, strictness about unsupported settings, the request id for upstream logs, and the
+ * output budget.
+ */
 export interface CallOptions {
   signal: AbortSignal;
   requestId: string;
+  /**
+   * The output budget the gateway computed and reserved for this request (see `outputBudget`): adapters send
+   * exactly this upstream, under the provider's name for the output limit, and ignore the request's `max_tokens` /
+   * `max_completion_tokens`. What the provider may generate is then what was paid for.
+   */
+  maxOutputTokens: number;
   /** When true a setting the provider cannot honour is refused (UnsupportedSettingError) instead of dropped. */
   strict?: boolean;
 }

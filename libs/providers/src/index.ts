@@ -1,5 +1,7 @@
 export * from './anthropic';
 export * from './catalog/model-catalog';
+export * from './catalog/output-budget';
+export * from './catalog/price-tiers';
 export * from './chat-model';
 export * from './echo/echo-model';
 export * from './google';

@@ -3,7 +3,8 @@ export const RETRYABLE_STATUSES = new Set([408, 409, 429, 500, 502, 503, 504, 52
 
 /**
  * An upstream failure, normalised: which provider, the upstream HTTP status (0 when no response arrived), whether
- * trying again may help, and how long the provider asked us to wait.
+ * trying again may help, whether the request may already have reached the model, and how long the provider asked
+ * us to wait.
  */
 export class ProviderError extends Error {
   override readonly name = 'ProviderError';
@@ -16,6 +17,13 @@ export class ProviderError extends Error {
   readonly upstreamCode?: string;
   /** Set for timeouts: which one expired. */
   readonly timeout?: 'connect' | 'first_byte' | 'idle';
+  /**
+   * True when the request may have been received and generation may have started: a timeout or a broken connection
+   * after the request was sent. Trying again could make the provider generate (and bill) twice, so such an error is
+   * never retryable, and the attempt may cost what the provider generated. False when the provider cannot have
+   * started: the connection was never made, or the provider answered with an error status.
+   */
+  readonly reachedModel: boolean;
 
   constructor(init: {
     provider: string;
@@ -25,12 +33,15 @@ export class ProviderError extends Error {
     retryAfterMs?: number;
     upstreamCode?: string;
     timeout?: 'connect' | 'first_byte' | 'idle';
+    /** Default false. When true, `isRetryable` is false whatever was asked. */
+    reachedModel?: boolean;
     cause?: unknown;
   }) {
     super(init.message, { cause: init.cause });
     this.provider = init.provider;
     this.statusCode = init.statusCode;
-    this.isRetryable = init.isRetryable ?? RETRYABLE_STATUSES.has(init.statusCode);
+    this.reachedModel = init.reachedModel ?? false;
+    this.isRetryable = !this.reachedModel && (init.isRetryable ?? RETRYABLE_STATUSES.has(init.statusCode));
     this.retryAfterMs = init.retryAfterMs;
     this.upstreamCode = init.upstreamCode;
     this.timeout = init.timeout;

@@ -5,11 +5,28 @@ import { createUpstreamAgent, DEFAULT_TIMEOUTS, type UpstreamTimeouts } from './
 import type { ProviderDefinition } from './provider-definition';
 import { ProviderUnavailableError } from './provider-error';
 
-/** The caller named a model the catalog does not have. */
+/** The longest model name an error message repeats; a longer one is cut, so a caller cannot inflate the answer. */
+const MAX_ECHOED_MODEL_CHARACTERS = 100;
+
+/** A caller-given name as an error message may quote it: at most 100 characters, then `…`. */
+export function truncateModelName(model: string): string {
+  if (model.length <= MAX_ECHOED_MODEL_CHARACTERS) return model;
+  const code = model.charCodeAt(MAX_ECHOED_MODEL_CHARACTERS - 1);
+  const end = code >= 0xd800 && code <= 0xdbff ? MAX_ECHOED_MODEL_CHARACTERS - 1 : MAX_ECHOED_MODEL_CHARACTERS; // keep surrogate pairs whole
+  return `${model.slice(0, end)}…`;
+}
+
+/**
+ * The caller named a model the catalog does not have. `model` and the message quote the name cut to 100 characters,
+ * so neither an error body nor a log line grows with it.
+ */
 export class UnknownModelError extends Error {
   override readonly name = 'UnknownModelError';
-  constructor(readonly model: string) {
-    super(`The model \`${model}\` does not exist or you do not have access to it.`);
+  readonly model: string;
+  constructor(model: string) {
+    const quoted = truncateModelName(model);
+    super(`The model \`${quoted}\` does not exist or you do not have access to it.`);
+    this.model = quoted;
   }
 }
 

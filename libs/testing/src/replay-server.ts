@@ -3,7 +3,13 @@ import type { AddressInfo } from 'node:net';
 
 /** One scripted upstream answer. */
 export type ReplayResponse =
-  | { status?: number; json: unknown; headers?: Record<string, string> }
+  | {
+      status?: number;
+      json: unknown;
+      headers?: Record<string, string>;
+      /** Answer only after this many milliseconds (a long non-streaming generation). */
+      delayMs?: number;
+    }
   | {
       status?: number;
       /** SSE `data:` payloads, sent as `data: L\n\n` each. */
@@ -97,6 +103,8 @@ export async function startReplayServer(): Promise<ReplayServer> {
 async function answer(reply: ReplayResponse, response: ServerResponse): Promise<void> {
   if ('hang' in reply) return;
   if ('json' in reply) {
+    if (reply.delayMs) await pause(reply.delayMs, response);
+    if (response.destroyed) return;
     response.writeHead(reply.status ?? 200, { 'content-type': 'application/json', ...reply.headers }).end(JSON.stringify(reply.json));
     return;
   }

@@ -3,7 +3,7 @@ import type { Agent } from 'undici';
 /** The Messages API version tollgate speaks; it fixes the wire format of requests, responses and stream events. */
 export const ANTHROPIC_VERSION = '2023-06-01';
 
-/** Everything the Anthropic adapter needs to reach the API and fill in what the caller left out. */
+/** Everything the Anthropic adapter needs to reach the API. */
 export interface AnthropicSettings {
   /** The catalog's provider name (`anthropic`). */
   provider: string;
@@ -11,11 +11,6 @@ export interface AnthropicSettings {
   baseUrl: string;
   apiKey: string;
   agent: Agent;
-  /**
-   * `max_tokens` when the caller sent none: Anthropic requires it, so the catalog entry's `maxOutputTokens` is used
-   * (the same worst case the gateway reserves funds for).
-   */
-  defaultMaxTokens: number;
 }
 
 export function anthropicMessagesUrl(settings: Pick<AnthropicSettings, 'baseUrl'>): string {

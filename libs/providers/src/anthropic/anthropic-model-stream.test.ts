@@ -42,7 +42,7 @@ describe('AnthropicModel streaming (Anthropic recordings)', () => {
     messages: [{ role: 'user', content: 'Hello, how are you?' }],
     max_tokens: 512,
   };
-  const options = () => ({ signal: new AbortController().signal, requestId: 'req-test-0002' });
+  const options = () => ({ signal: new AbortController().signal, requestId: 'req-test-0002', maxOutputTokens: 512 });
 
   async function collect(call: ChatCompletionRequest = request): Promise<StreamPart[]> {
     const parts: StreamPart[] = [];
@@ -61,7 +61,6 @@ describe('AnthropicModel streaming (Anthropic recordings)', () => {
       baseUrl: upstream.url,
       apiKey: 'sk-ant-test',
       agent,
-      defaultMaxTokens: 64000,
     });
   });
   afterEach(() => upstream.close());
@@ -154,6 +153,7 @@ describe('AnthropicModel streaming (Anthropic recordings)', () => {
     const last = parts.at(-1);
     expect(last).toMatchObject({ type: 'error', usage: usage({ input: 12, output: 1 }) });
     expect(last?.type === 'error' && last.error).toBeInstanceOf(ProviderError);
+    expect(last?.type === 'error' && last.error).toMatchObject({ reachedModel: true, isRetryable: false });
   });
 
   it('ends a stream that closes without message_stop with an error part', async () => {
@@ -162,7 +162,7 @@ describe('AnthropicModel streaming (Anthropic recordings)', () => {
     expect(textOf(parts, 'text-delta')).toMatch(/^Hello! I'm doing well/);
     expect(parts.at(-1)).toMatchObject({
       type: 'error',
-      error: { message: 'anthropic stream ended before message_stop', statusCode: 502 },
+      error: { message: 'anthropic stream ended before message_stop', statusCode: 502, reachedModel: true, isRetryable: false },
       usage: usage({ input: 12, output: 30 }),
     });
   });
@@ -181,7 +181,7 @@ describe('AnthropicModel streaming (Anthropic recordings)', () => {
 
   it('throws an error event that arrives before anything was streamed, so the gateway can still retry', async () => {
     replay([event({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } })]);
-    await expect(collect()).rejects.toMatchObject({ statusCode: 529, isRetryable: true, upstreamCode: 'overloaded_error' });
+    await expect(collect()).rejects.toMatchObject({ statusCode: 529, isRetryable: true, upstreamCode: 'overloaded_error', reachedModel: false });
   });
 
   it('turns a malformed event into an error part', async () => {
@@ -189,7 +189,7 @@ describe('AnthropicModel streaming (Anthropic recordings)', () => {
     replay([start, event({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 42 } })]);
     const parts = await collect();
     expect(parts.map((part) => part.type)).toEqual(['stream-start', 'error']);
-    expect(parts.at(-1)).toMatchObject({ error: { statusCode: 502, isRetryable: false }, usage: usage({ input: 12, output: 1 }) });
+    expect(parts.at(-1)).toMatchObject({ error: { statusCode: 502, isRetryable: false, reachedModel: true }, usage: usage({ input: 12, output: 1 }) });
   });
 
   it('throws a 429 before the stream starts', async () => {

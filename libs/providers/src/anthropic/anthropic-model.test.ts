@@ -21,7 +21,7 @@ describe('AnthropicModel (Anthropic recordings)', () => {
     model: 'anthropic/claude-sonnet-4.5',
     messages: [{ role: 'user', content: 'Hello, how are you?' }],
   };
-  const options = () => ({ signal: new AbortController().signal, requestId: 'req-test-0001' });
+  const options = () => ({ signal: new AbortController().signal, requestId: 'req-test-0001', maxOutputTokens: 1000 });
 
   beforeEach(async () => {
     upstream = await startReplayServer();
@@ -30,14 +30,13 @@ describe('AnthropicModel (Anthropic recordings)', () => {
       baseUrl: upstream.url,
       apiKey: 'sk-ant-test',
       agent,
-      defaultMaxTokens: 64000,
     });
   });
   afterEach(() => upstream.close());
   afterAll(() => agent.close());
 
   describe('generate', () => {
-    it('maps a text response and sends the key, the API version and max_tokens from the catalog', async () => {
+    it('maps a text response and sends the key, the API version and the output budget as max_tokens', async () => {
       upstream.enqueue({ json: fixtureJson('anthropic', 'anthropic-text') });
       const result = await model.generate(request, options());
       expect(result).toEqual({
@@ -56,9 +55,17 @@ describe('AnthropicModel (Anthropic recordings)', () => {
       });
       expect(upstream.requests[0].body).toEqual({
         model: 'claude-sonnet-4-5-20250929',
-        max_tokens: 64000,
+        max_tokens: 1000,
         messages: [{ role: 'user', content: 'Hello, how are you?' }],
       });
+    });
+
+    it("sends exactly the output budget as max_tokens, never the caller's max_tokens or max_completion_tokens", async () => {
+      upstream.enqueue({ json: fixtureJson('anthropic', 'anthropic-text') });
+      const result = await model.generate({ ...request, max_completion_tokens: 1, max_tokens: 40000 }, { ...options(), maxOutputTokens: 1 });
+      expect(result.warnings).toEqual([]);
+      expect(upstream.requests[0].body).toMatchObject({ max_tokens: 1 });
+      expect(upstream.requests[0].body).not.toHaveProperty('max_completion_tokens');
     });
 
     it('maps a tool call, its input becoming the arguments text', async () => {
@@ -118,11 +125,11 @@ describe('AnthropicModel (Anthropic recordings)', () => {
       });
     });
 
-    it('refuses a malformed body with a non-retryable 502', async () => {
+    it('refuses a malformed body with a non-retryable 502 that may have reached the model (it answered 200)', async () => {
       upstream.enqueue({ json: { id: 'msg_x', content: [{ type: 'tool_use', name: 'no-id' }] } });
-      await expect(model.generate(request, options())).rejects.toMatchObject({ statusCode: 502, isRetryable: false });
+      await expect(model.generate(request, options())).rejects.toMatchObject({ statusCode: 502, isRetryable: false, reachedModel: true });
       upstream.enqueue({ status: 200, text: 'not json' });
-      await expect(model.generate(request, options())).rejects.toMatchObject({ statusCode: 502, isRetryable: false });
+      await expect(model.generate(request, options())).rejects.toMatchObject({ statusCode: 502, isRetryable: false, reachedModel: true });
     });
   });
 
@@ -172,7 +179,7 @@ describe('AnthropicModel (Anthropic recordings)', () => {
         max_completion_tokens: 1024,
         user: 'user-42',
       };
-      const result = await model.generate(conversation, options());
+      const result = await model.generate(conversation, { ...options(), maxOutputTokens: 1024 });
       expect(result.warnings).toEqual([]);
       expect(upstream.requests[0].body).toMatchInlineSnapshot(`
 {
@@ -352,7 +359,7 @@ describe('AnthropicModel (Anthropic recordings)', () => {
     });
 
     it('reports a connection failure as a retryable ProviderError', async () => {
-      const down = new AnthropicModel('claude-sonnet-4-5-20250929', { provider: 'anthropic', baseUrl: 'http://127.0.0.1:9', apiKey: 'k', agent, defaultMaxTokens: 1024 });
+      const down = new AnthropicModel('claude-sonnet-4-5-20250929', { provider: 'anthropic', baseUrl: 'http://127.0.0.1:9', apiKey: 'k', agent });
       await expect(down.generate(request, options())).rejects.toMatchObject({ statusCode: 0, isRetryable: true });
     });
   });

@@ -62,7 +62,7 @@ export class AnthropicModel implements ChatModel {
       upstreamModelId: this.upstreamModelId,
       stream,
       provider: this.provider,
-      defaultMaxTokens: this.settings.defaultMaxTokens,
+      maxOutputTokens: options.maxOutputTokens,
       strict: options.strict,
     });
   }

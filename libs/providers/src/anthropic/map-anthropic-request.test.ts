@@ -4,15 +4,19 @@ import { mapAnthropicFinishReason } from './map-anthropic-finish-reason';
 import { mapImage } from './map-anthropic-messages';
 import { mapAnthropicRequest, mapAnthropicToolChoice } from './map-anthropic-request';
 
-const mapInput = { upstreamModelId: 'claude-haiku-4-5-20251001', stream: false, provider: 'anthropic', defaultMaxTokens: 64000 };
+const mapInput = { upstreamModelId: 'claude-haiku-4-5-20251001', stream: false, provider: 'anthropic', maxOutputTokens: 64000 };
 const base: ChatCompletionRequest = { model: 'anthropic/claude-haiku-4.5', messages: [{ role: 'user', content: 'Hi' }] };
 const weatherTool = { type: 'function' as const, function: { name: 'get_weather' } };
 
 describe('mapAnthropicRequest', () => {
-  it('always sends max_tokens: max_completion_tokens, then max_tokens, then the catalog maximum', () => {
+  it('always sends the output budget as max_tokens, whatever the request says, without a warning', () => {
     expect(mapAnthropicRequest(base, mapInput).body.max_tokens).toBe(64000);
-    expect(mapAnthropicRequest({ ...base, max_tokens: 300 }, mapInput).body.max_tokens).toBe(300);
-    expect(mapAnthropicRequest({ ...base, max_tokens: 300, max_completion_tokens: 200 }, mapInput).body.max_tokens).toBe(200);
+    const budget = { ...mapInput, maxOutputTokens: 1 };
+    expect(mapAnthropicRequest({ ...base, max_tokens: 300 }, budget).body.max_tokens).toBe(1);
+    const conflicting = mapAnthropicRequest({ ...base, max_completion_tokens: 1, max_tokens: 40000 }, budget);
+    expect(conflicting.body.max_tokens).toBe(1);
+    expect(conflicting.body).not.toHaveProperty('max_completion_tokens');
+    expect(conflicting.warnings).toEqual([]);
   });
 
   it('sends temperature up to 1 unchanged, and stop as stop_sequences', () => {

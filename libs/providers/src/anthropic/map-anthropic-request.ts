@@ -45,8 +45,8 @@ const SETTING_HANDLING: Record<keyof ChatCompletionRequest, 'gateway' | 'mapped'
   stream: 'gateway',
   stream_options: 'gateway',
   messages: 'mapped',
-  max_tokens: 'mapped',
-  max_completion_tokens: 'mapped',
+  max_tokens: 'gateway', // folded into the output budget, sent as max_tokens
+  max_completion_tokens: 'gateway',
   temperature: 'mapped',
   top_p: 'mapped',
   top_k: 'mapped',
@@ -64,12 +64,12 @@ const SETTING_HANDLING: Record<keyof ChatCompletionRequest, 'gateway' | 'mapped'
 
 /**
  * The upstream body for the Messages API. Every setting Anthropic cannot honour is reported (a warning, or
- * UnsupportedSettingError when `strict`) and left out; no value is clamped or replaced. `max_tokens` is required
- * upstream, so when the caller sent none the catalog's maximum (`defaultMaxTokens`) is sent.
+ * UnsupportedSettingError when `strict`) and left out; no value is clamped or replaced. `max_tokens` is the output
+ * budget the gateway reserved (`maxOutputTokens`), whatever the request's `max_tokens` / `max_completion_tokens` say.
  */
 export function mapAnthropicRequest(
   request: ChatCompletionRequest,
-  input: { upstreamModelId: string; stream: boolean; provider: string; defaultMaxTokens: number; strict?: boolean },
+  input: { upstreamModelId: string; stream: boolean; provider: string; maxOutputTokens: number; strict?: boolean },
 ): { body: AnthropicRequestBody; warnings: SettingWarning[] } {
   const warnings: SettingWarning[] = [];
   const report: ReportUnsupported = (setting, problem) => {
@@ -80,7 +80,7 @@ export function mapAnthropicRequest(
   const { system, messages } = mapAnthropicMessages(request.messages, { provider: input.provider, report });
   const body: AnthropicRequestBody = {
     model: input.upstreamModelId,
-    max_tokens: request.max_completion_tokens ?? request.max_tokens ?? input.defaultMaxTokens,
+    max_tokens: input.maxOutputTokens,
     messages,
     ...(system ? { system } : {}),
     ...mapSampling(request, input.provider, report),

@@ -72,6 +72,6 @@ function unreadable(provider: string, detail: string | undefined): ProviderError
     provider,
     message: `${provider} sent a response tollgate could not read: ${detail ?? 'unexpected shape'}`,
     statusCode: 502,
-    isRetryable: false,
+    reachedModel: true, // a 200 whose body tollgate cannot read may still have been generated and billed
   });
 }

@@ -147,8 +147,9 @@ export function createAnthropicStreamMapper(provider: string, warnings: SettingW
     return providerResponseId ? { type: 'stream-start', warnings, providerResponseId } : { type: 'stream-start', warnings };
   }
 
+  /** A malformed or cut-off stream after Anthropic's 200: the model may have generated, so never retried. */
   function errorPart(message: string): StreamPart {
-    return { type: 'error', error: new ProviderError({ provider, message, statusCode: 502, isRetryable: false }), usage };
+    return { type: 'error', error: new ProviderError({ provider, message, statusCode: 502, reachedModel: true }), usage };
   }
 
   /** The closing part once the upstream stream ended: `finish`, or an error when `message_stop` never came. */

@@ -2,9 +2,16 @@ import { readFileSync } from 'node:fs';
 import { modelPricesSchema, type ModelPrices } from '@tollgate/schemas';
 import { z } from 'zod';
 import bundledCatalog from './models.json';
+import { cheaperTokenClass, priceTierSchema } from './price-tiers';
 
-/** One model the gateway sells: where it is served, what it costs, how much it can take. */
-export const catalogEntrySchema = z.object({
+/**
+ * Tokens one image is assumed to cost at most, when the catalog entry does not say: Claude's maximum per image
+ * (about 1,600 tokens, an image is scaled down to fit ~1.15 megapixels). Gemini 2.5 bills 258 tokens per 768px tile;
+ * 1,600 is assumed for it too rather than modelling its tiling, which leaves room for about six tiles.
+ */
+export const DEFAULT_IMAGE_TOKENS = 1600;
+
+const catalogEntryFields = z.object({
   /** `provider/model`, the canonical name (`anthropic/claude-sonnet-4.5`). */
   id: z.string().regex(/^[a-z0-9-]+\/[A-Za-z0-9._-]+$/, 'ids are provider/model'),
   provider: z.string().min(1),
@@ -12,9 +19,35 @@ export const catalogEntrySchema = z.object({
   upstreamId: z.string().min(1),
   name: z.string().min(1),
   aliases: z.array(z.string().min(1)).default([]),
+  /** Prices of a prompt within the first tier (or of every prompt, when there are no `priceTiers`). */
   prices: modelPricesSchema,
+  /** Higher prices for long prompts, ascending by `aboveInputTokens`; see `pricesFor`. */
+  priceTiers: z
+    .array(priceTierSchema)
+    .min(1)
+    .refine((tiers) => tiers.every((tier, index) => index === 0 || tier.aboveInputTokens > tiers[index - 1].aboveInputTokens), {
+      message: 'price tiers must be sorted by aboveInputTokens, ascending, each threshold once',
+    })
+    .optional(),
+  /** The most prompt tokens one image may cost at this provider: the input bound counts this per image. */
+  imageTokens: z.number().int().positive().default(DEFAULT_IMAGE_TOKENS),
   contextWindow: z.number().int().positive(),
   maxOutputTokens: z.number().int().positive(),
+});
+
+/** One model the gateway sells: where it is served, what it costs, how much it can take. */
+export const catalogEntrySchema = catalogEntryFields.superRefine((entry, context) => {
+  // Each tier costs at least the one below it in every token class, so the prices for an upper bound of the prompt
+  // are the most a request can cost (see pricesFor).
+  let previous = entry.prices;
+  for (const [index, tier] of (entry.priceTiers ?? []).entries()) {
+    const cheaper = cheaperTokenClass(previous, tier.prices);
+    if (cheaper) {
+      const message = 'a price tier may not be cheaper than the one below it';
+      context.addIssue({ code: 'custom', path: ['priceTiers', index, 'prices', cheaper], message });
+    }
+    previous = tier.prices;
+  }
 });
 export type CatalogEntry = z.infer<typeof catalogEntrySchema>;
 

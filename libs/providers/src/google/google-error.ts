@@ -65,7 +65,10 @@ export function mapGoogleError(input: {
   });
 }
 
-/** A ProviderError for a Gemini body or chunk tollgate could not read (502, not worth retrying). */
+/**
+ * A ProviderError for a Gemini body or chunk tollgate could not read (502). It came with a 200: the model may have
+ * generated (and billed) the answer, so it is not retried (`reachedModel`).
+ */
 export function malformedGoogleResponse(provider: string, detail: string): ProviderError {
-  return new ProviderError({ provider, message: `${provider} sent a response tollgate could not read: ${detail}`, statusCode: 502, isRetryable: false });
+  return new ProviderError({ provider, message: `${provider} sent a response tollgate could not read: ${detail}`, statusCode: 502, reachedModel: true });
 }

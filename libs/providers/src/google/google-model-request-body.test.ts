@@ -6,7 +6,7 @@ describe('GoogleModel request body', () => {
   let upstream: ReplayServer;
   let model: GoogleModel;
   const agent = createUpstreamAgent(DEFAULT_TIMEOUTS);
-  const options = () => ({ signal: new AbortController().signal, requestId: 'req-test-0001' });
+  const options = () => ({ signal: new AbortController().signal, requestId: 'req-test-0001', maxOutputTokens: 1000 });
 
   beforeEach(async () => {
     upstream = await startReplayServer();
@@ -64,7 +64,7 @@ describe('GoogleModel request body', () => {
         seed: 7,
         response_format: { type: 'json_schema', json_schema: { name: 'answer', schema: { type: 'object', properties: { line: { type: 'string' } } } } },
       },
-      options(),
+      { ...options(), maxOutputTokens: 256 },
     );
     expect(upstream.requests[0].body).toMatchInlineSnapshot(`
 {

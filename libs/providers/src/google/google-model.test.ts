@@ -35,7 +35,7 @@ describe('GoogleModel (Gemini recordings)', () => {
     messages: [{ role: 'user', content: 'What is the weather in San Francisco?' }],
     tools: [{ type: 'function', function: { name: 'weather', parameters: { type: 'object', properties: { location: { type: 'string' } } } } }],
   };
-  const options = () => ({ signal: new AbortController().signal, requestId: 'req-test-0001' });
+  const options = () => ({ signal: new AbortController().signal, requestId: 'req-test-0001', maxOutputTokens: 1000 });
 
   beforeEach(async () => {
     upstream = await startReplayServer();
@@ -63,7 +63,10 @@ describe('GoogleModel (Gemini recordings)', () => {
         headers: { 'x-goog-api-key': 'gemini-test-key' },
       });
       expect(upstream.requests[0].headers).not.toHaveProperty('authorization');
-      expect(upstream.requests[0].body).toEqual({ contents: [{ role: 'user', parts: [{ text: 'How many "r"s are in the word "strawberry"?' }] }] });
+      expect(upstream.requests[0].body).toEqual({
+        contents: [{ role: 'user', parts: [{ text: 'How many "r"s are in the word "strawberry"?' }] }],
+        generationConfig: { maxOutputTokens: 1000 },
+      });
     });
 
     it('maps a function call to a tool call with a generated id and finish reason tool_calls', async () => {
@@ -187,13 +190,24 @@ describe('GoogleModel (Gemini recordings)', () => {
         { setting: 'user', message: 'user is not supported by google and was not sent' },
         { setting: 'parallel_tool_calls', message: 'parallel_tool_calls is not supported by google and was not sent' },
       ]);
-      expect(upstream.requests[0].body).toEqual({ contents: [{ role: 'user', parts: [{ text: 'How many "r"s are in the word "strawberry"?' }] }] });
+      expect(upstream.requests[0].body).toEqual({
+        contents: [{ role: 'user', parts: [{ text: 'How many "r"s are in the word "strawberry"?' }] }],
+        generationConfig: { maxOutputTokens: 1000 },
+      });
     });
 
     it('puts the warnings in stream-start', async () => {
       upstream.enqueue({ sse: fixtureChunks('google', 'google-text') });
       const parts = await collect(model.stream({ ...request, user: 'end-user-42' }, options()));
       expect(parts[0]).toEqual({ type: 'stream-start', warnings: [{ setting: 'user', message: 'user is not supported by google and was not sent' }] });
+    });
+
+    it("sends exactly the output budget as maxOutputTokens, never the caller's max_tokens or max_completion_tokens", async () => {
+      upstream.enqueue({ json: fixtureJson('google', 'google-text') }, { sse: fixtureChunks('google', 'google-text') });
+      const greedy: ChatCompletionRequest = { ...request, max_completion_tokens: 1, max_tokens: 40000 };
+      expect((await model.generate(greedy, { ...options(), maxOutputTokens: 1 })).warnings).toEqual([]);
+      await collect(model.stream(greedy, { ...options(), maxOutputTokens: 1 }));
+      for (const sent of upstream.requests) expect(sent.body).toMatchObject({ generationConfig: { maxOutputTokens: 1 } });
     });
 
     it('refuses them in strict mode without calling Gemini', async () => {

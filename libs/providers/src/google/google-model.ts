@@ -35,7 +35,12 @@ export class GoogleModel implements ChatModel {
   }
 
   private mapRequest(request: ChatCompletionRequest, options: CallOptions) {
-    return mapGoogleRequest(request, { provider: this.provider, upstreamModelId: this.upstreamModelId, strict: options.strict });
+    return mapGoogleRequest(request, {
+      provider: this.provider,
+      upstreamModelId: this.upstreamModelId,
+      maxOutputTokens: options.maxOutputTokens,
+      strict: options.strict,
+    });
   }
 
   /** Sends the request; an HTTP error status becomes a ProviderError carrying the upstream message. */

@@ -5,7 +5,7 @@ import { mapGoogleGenerationConfig, mapGoogleRequest, mapGoogleToolChoice } from
 
 const base: ChatCompletionRequest = { model: 'google/gemini-2.5-flash', messages: [{ role: 'user', content: 'Hi' }] };
 const map = (request: Partial<ChatCompletionRequest>, strict = false, upstreamModelId = 'gemini-2.5-flash') =>
-  mapGoogleRequest({ ...base, ...request }, { provider: 'google', upstreamModelId, strict });
+  mapGoogleRequest({ ...base, ...request }, { provider: 'google', upstreamModelId, maxOutputTokens: 1000, strict });
 
 const toolRoundTrip: ChatCompletionRequest['messages'] = [
   { role: 'user', content: 'Weather in Paris and Rome?' },
@@ -36,25 +36,25 @@ describe('mapGoogleToolChoice', () => {
 });
 
 describe('mapGoogleGenerationConfig', () => {
-  it('is absent when nothing is set, and passes values unchanged', () => {
-    expect(mapGoogleGenerationConfig(base)).toBeUndefined();
-    expect(mapGoogleGenerationConfig({ ...base, temperature: 2, max_tokens: 100_000, stop: 'STOP' })).toEqual({
+  it('always carries the output budget, and passes other values unchanged', () => {
+    expect(mapGoogleGenerationConfig(base, 1000)).toEqual({ maxOutputTokens: 1000 });
+    expect(mapGoogleGenerationConfig({ ...base, temperature: 2, stop: 'STOP' }, 1000)).toEqual({
       temperature: 2,
-      maxOutputTokens: 100_000,
+      maxOutputTokens: 1000,
       stopSequences: ['STOP'],
     });
   });
 
-  it('prefers max_completion_tokens over max_tokens', () => {
-    expect(mapGoogleGenerationConfig({ ...base, max_tokens: 10, max_completion_tokens: 20 })).toEqual({ maxOutputTokens: 20 });
+  it("sends the budget, never the request's max_tokens or max_completion_tokens", () => {
+    expect(mapGoogleGenerationConfig({ ...base, max_tokens: 100_000 }, 65536)).toEqual({ maxOutputTokens: 65536 });
+    expect(mapGoogleGenerationConfig({ ...base, max_completion_tokens: 1, max_tokens: 40000 }, 1)).toEqual({ maxOutputTokens: 1 });
   });
 
   it('asks for JSON for json_object, and for a schema-less json_schema', () => {
-    expect(mapGoogleGenerationConfig({ ...base, response_format: { type: 'json_object' } })).toEqual({ responseMimeType: 'application/json' });
-    expect(mapGoogleGenerationConfig({ ...base, response_format: { type: 'json_schema', json_schema: { name: 'x' } } })).toEqual({
-      responseMimeType: 'application/json',
-    });
-    expect(mapGoogleGenerationConfig({ ...base, response_format: { type: 'text' } })).toBeUndefined();
+    const json = { responseMimeType: 'application/json', maxOutputTokens: 8 };
+    expect(mapGoogleGenerationConfig({ ...base, response_format: { type: 'json_object' } }, 8)).toEqual(json);
+    expect(mapGoogleGenerationConfig({ ...base, response_format: { type: 'json_schema', json_schema: { name: 'x' } } }, 8)).toEqual(json);
+    expect(mapGoogleGenerationConfig({ ...base, response_format: { type: 'text' } }, 8)).toEqual({ maxOutputTokens: 8 });
   });
 });
 

@@ -27,7 +27,7 @@ export interface GoogleGenerationConfig {
   temperature?: number;
   topP?: number;
   topK?: number;
-  maxOutputTokens?: number;
+  maxOutputTokens: number;
   stopSequences?: string[];
   frequencyPenalty?: number;
   presencePenalty?: number;
@@ -42,7 +42,7 @@ export interface GoogleRequestBody {
   systemInstruction?: GoogleSystemInstruction;
   tools?: Array<{ functionDeclarations: GoogleFunctionDeclaration[] }>;
   toolConfig?: { functionCallingConfig: GoogleFunctionCallingConfig };
-  generationConfig?: GoogleGenerationConfig;
+  generationConfig: GoogleGenerationConfig;
 }
 
 /** Reports a setting Gemini cannot honour: a warning, or UnsupportedSettingError when the caller is strict. */
@@ -72,14 +72,16 @@ export function mapGoogleToolChoice(choice: ToolChoice): GoogleFunctionCallingCo
   return { mode: 'ANY', allowedFunctionNames: [choice.function.name] };
 }
 
-/** Copies the settings Gemini has a field for; values pass unchanged (Gemini validates their ranges itself). */
-export function mapGoogleGenerationConfig(request: ChatCompletionRequest): GoogleGenerationConfig | undefined {
-  const config: GoogleGenerationConfig = {};
+/**
+ * Copies the settings Gemini has a field for; values pass unchanged (Gemini validates their ranges itself).
+ * `maxOutputTokens` is always the output budget the gateway reserved, never the request's `max_tokens` /
+ * `max_completion_tokens`.
+ */
+export function mapGoogleGenerationConfig(request: ChatCompletionRequest, maxOutputTokens: number): GoogleGenerationConfig {
+  const config: GoogleGenerationConfig = { maxOutputTokens };
   if (request.temperature !== undefined) config.temperature = request.temperature;
   if (request.top_p !== undefined) config.topP = request.top_p;
   if (request.top_k !== undefined) config.topK = request.top_k;
-  const maxTokens = request.max_completion_tokens ?? request.max_tokens;
-  if (maxTokens !== undefined) config.maxOutputTokens = maxTokens;
   if (request.stop != null) config.stopSequences = typeof request.stop === 'string' ? [request.stop] : request.stop;
   if (request.frequency_penalty !== undefined) config.frequencyPenalty = request.frequency_penalty;
   if (request.presence_penalty !== undefined) config.presencePenalty = request.presence_penalty;
@@ -91,7 +93,7 @@ export function mapGoogleGenerationConfig(request: ChatCompletionRequest): Googl
     // responseJsonSchema takes JSON Schema as callers write it; responseSchema would need it rewritten to OpenAPI.
     if (format.json_schema.schema) config.responseJsonSchema = format.json_schema.schema;
   }
-  return Object.keys(config).length > 0 ? config : undefined;
+  return config;
 }
 
 /**
@@ -101,7 +103,7 @@ export function mapGoogleGenerationConfig(request: ChatCompletionRequest): Googl
  */
 export function mapGoogleRequest(
   request: ChatCompletionRequest,
-  input: { provider: string; upstreamModelId: string; strict?: boolean },
+  input: { provider: string; upstreamModelId: string; maxOutputTokens: number; strict?: boolean },
 ): { body: GoogleRequestBody; warnings: SettingWarning[] } {
   const warnings: SettingWarning[] = [];
   const report = createReporter(input.provider, input.strict, warnings);
@@ -113,11 +115,9 @@ export function mapGoogleRequest(
     thoughtSignature: needsThoughtSignature(input.upstreamModelId),
     report,
   });
-  const body: GoogleRequestBody = { contents };
+  const body: GoogleRequestBody = { contents, generationConfig: mapGoogleGenerationConfig(request, input.maxOutputTokens) };
   if (systemInstruction) body.systemInstruction = systemInstruction;
   if (request.tools) body.tools = [{ functionDeclarations: mapTools(request.tools, report) }];
   if (request.tool_choice !== undefined) body.toolConfig = { functionCallingConfig: mapGoogleToolChoice(request.tool_choice) };
-  const generationConfig = mapGoogleGenerationConfig(request);
-  if (generationConfig) body.generationConfig = generationConfig;
   return { body, warnings };
 }

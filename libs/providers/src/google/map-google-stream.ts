@@ -111,7 +111,8 @@ export function createGoogleStreamMapper(provider: string) {
   function finish(): StreamPart[] {
     const reason = finishReason();
     if (reason === undefined) {
-      return [errorPart(new ProviderError({ provider, message: `${provider} stream ended before the model finished`, statusCode: 502, isRetryable: false }))];
+      const message = `${provider} stream ended before the model finished`;
+      return [errorPart(new ProviderError({ provider, message, statusCode: 502, reachedModel: true }))];
     }
     return [...closeOpenCall(), { type: 'finish', finishReason: reason, usage }];
   }

@@ -15,7 +15,7 @@ export interface SseStreamMapper {
 /**
  * The contract stream of a `data:`-only SSE response (OpenAI-compatible, Gemini). `stream-start` is yielded on the
  * first upstream event, not on the upstream's 200: until then a failure (an error event, a body that ends or stalls)
- * is thrown, so the gateway can still retry, fall back or answer with an HTTP status. After it, failures are an
+ * is thrown, so the gateway can still answer with an HTTP status (and retry or fall back when the error allows it). After it, failures are an
  * `error` part carrying the usage seen so far. Aborts by the caller are rethrown as they are.
  */
 export async function* mapSseStream(input: {
@@ -43,7 +43,10 @@ export async function* mapSseStream(input: {
         if (part.type === 'error') return;
       }
     }
-    if (!started) throw new ProviderError({ provider, message: `${provider} stream ended before any event`, statusCode: 502 });
+    if (!started) {
+      // The provider answered 200 and went quiet: it may have generated all the same, so this is not retried.
+      throw new ProviderError({ provider, message: `${provider} stream ended before any event`, statusCode: 502, reachedModel: true });
+    }
     yield* mapper.finish();
   } catch (error) {
     const mapped = toProviderError(provider, error);

@@ -30,8 +30,9 @@ export interface UpstreamResponse {
 }
 
 /**
- * POSTs JSON to a provider. Network failures and timeouts become ProviderErrors (status 0 / 504 and retryable);
- * an HTTP error status is returned as is, for the adapter to map with its own error format.
+ * POSTs JSON to a provider. Network failures and timeouts become ProviderErrors (status 0 / 504; retryable only when
+ * the connection was never made, see `toProviderError`); an HTTP error status is returned as is, for the adapter to
+ * map with its own error format.
  */
 export async function postJson(input: {
   provider: string;
@@ -55,21 +56,91 @@ export async function postJson(input: {
   }
 }
 
-/** Maps a thrown network error (undici) to a ProviderError; aborts are passed through unchanged. */
+/**
+ * Error codes of a connection that was never established (DNS, routing, refusal): the request was not sent, so
+ * trying again, or another model, is safe.
+ */
+const CONNECT_ERROR_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EAI_FAIL',
+  'EAI_NONAME',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EHOSTDOWN',
+  'ENETDOWN',
+  'EADDRNOTAVAIL',
+]);
+
+/** The system calls that fail only before a request is written: resolving the host and opening the socket. */
+const CONNECT_SYSCALLS = new Set(['connect', 'getaddrinfo', 'getaddrinfo_async']);
+
+/** OpenSSL's certificate verification failures, as Node reports them during the TLS handshake. */
+const TLS_CERTIFICATE_CODES = new Set([
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+]);
+
+/** The fields of a thrown value that say what failed; read by shape, as Node's errors may come from another realm. */
+function failureFields(error: unknown): { name?: string; message?: string; code?: string; syscall?: string; errors?: unknown[] } {
+  if (typeof error !== 'object' || error === null) return {};
+  const { name, message, code, syscall, errors } = error as Record<string, unknown>;
+  return {
+    name: typeof name === 'string' ? name : undefined,
+    message: typeof message === 'string' && message !== '' ? message : undefined,
+    code: typeof code === 'string' ? code : undefined,
+    syscall: typeof syscall === 'string' ? syscall : undefined,
+    errors: Array.isArray(errors) ? errors : undefined,
+  };
+}
+
+/**
+ * Whether a network error happened while establishing the connection, before any byte of the request was sent. Node
+ * may report the refusal of every address of a host (happy eyeballs) as an AggregateError whose `errors` all are.
+ * A TLS handshake failure is one too: undici writes the request only once the handshake is done.
+ */
+function failedToConnect(error: unknown): boolean {
+  const { code, syscall, errors } = failureFields(error);
+  if (errors !== undefined && errors.length > 0) return errors.every(failedToConnect);
+  if (code !== undefined && CONNECT_ERROR_CODES.has(code)) return true;
+  if (syscall !== undefined && CONNECT_SYSCALLS.has(syscall)) return true;
+  return code !== undefined && (code.startsWith('ERR_TLS_') || code.startsWith('ERR_SSL_') || TLS_CERTIFICATE_CODES.has(code));
+}
+
+/**
+ * Maps a thrown network error (undici) to a ProviderError; aborts are passed through unchanged. What matters is
+ * whether the request may have reached the model (`reachedModel`):
+ * - the connection was never made (connect timeout, refused, unresolvable or unreachable host, TLS handshake): it
+ *   did not, and the error is retryable;
+ * - anything after the request was written (no response headers in time, a body that stalls, a socket closed or
+ *   reset, a response undici cannot parse): the provider may be generating and billing, so it did, and the error is
+ *   not retryable. An unknown failure is counted as one of these: a second generation costs, a refused retry not.
+ */
 export function toProviderError(provider: string, error: unknown): unknown {
   if (error instanceof ProviderError) return error;
-  if (error instanceof Error && error.name === 'AbortError') return error;
+  const fields = failureFields(error);
+  if (fields.name === 'AbortError') return error;
   if (error instanceof undiciErrors.ConnectTimeoutError) {
     return new ProviderError({ provider, message: `${provider}: connect timeout`, statusCode: 504, isRetryable: true, timeout: 'connect', cause: error });
   }
   if (error instanceof undiciErrors.HeadersTimeoutError) {
-    return new ProviderError({ provider, message: `${provider}: no response within the first-byte timeout`, statusCode: 504, isRetryable: true, timeout: 'first_byte', cause: error });
+    const message = `${provider}: no response within the first-byte timeout`;
+    return new ProviderError({ provider, message, statusCode: 504, timeout: 'first_byte', reachedModel: true, cause: error });
   }
   if (error instanceof undiciErrors.BodyTimeoutError) {
-    return new ProviderError({ provider, message: `${provider}: the response stalled (idle timeout)`, statusCode: 504, isRetryable: true, timeout: 'idle', cause: error });
+    const message = `${provider}: the response stalled (idle timeout)`;
+    return new ProviderError({ provider, message, statusCode: 504, timeout: 'idle', reachedModel: true, cause: error });
   }
-  const message = error instanceof Error ? error.message : String(error);
-  return new ProviderError({ provider, message: `${provider}: connection failed: ${message}`, statusCode: 0, isRetryable: true, cause: error });
+  const message = fields.message ?? fields.code ?? fields.name ?? String(error);
+  if (failedToConnect(error)) {
+    return new ProviderError({ provider, message: `${provider}: connection failed: ${message}`, statusCode: 0, isRetryable: true, cause: error });
+  }
+  return new ProviderError({ provider, message: `${provider}: connection broken: ${message}`, statusCode: 0, reachedModel: true, cause: error });
 }
 
 /** Reads a whole (error or JSON) body as text, at most `limit` bytes. */
@@ -112,6 +183,7 @@ export async function readJsonBody(provider: string, body: UpstreamResponse['bod
   try {
     return JSON.parse(text);
   } catch {
-    throw new ProviderError({ provider, message: `${provider} sent a body that is not JSON`, statusCode: 502, isRetryable: false });
+    // A 200 with a body that is not an answer: the model may have generated (and billed) it all the same.
+    throw new ProviderError({ provider, message: `${provider} sent a body that is not JSON`, statusCode: 502, reachedModel: true });
   }
 }

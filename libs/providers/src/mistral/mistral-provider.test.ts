@@ -3,7 +3,7 @@ import { fixtureChunks, fixtureJson, startReplayServer, type ReplayServer } from
 import { loadCatalog } from '../catalog/model-catalog';
 import type { ChatModel } from '../chat-model';
 import { createUpstreamAgent, DEFAULT_TIMEOUTS } from '../http/upstream-http';
-import { readWholeStream, testCallOptions } from '../openai-compatible/stream-test-support';
+import { readWholeStream, TEST_OUTPUT_BUDGET, testCallOptions } from '../openai-compatible/stream-test-support';
 import { ProviderError, UnsupportedSettingError } from '../provider-error';
 import { mistralProvider } from './mistral-provider';
 
@@ -64,7 +64,7 @@ describe('mistralProvider (Mistral recordings)', () => {
     expect(result.text).toBe('Hello, world! This is a test response.');
     expect(result.last).toEqual({ type: 'finish', finishReason: 'stop', usage: usage(13, 8) });
     // Mistral refuses stream_options (422 "Extra inputs are not permitted").
-    expect(upstream.requests[0].body).toEqual({ model: 'mistral-small-latest', messages: request.messages, stream: true });
+    expect(upstream.requests[0].body).toEqual({ model: 'mistral-small-latest', max_tokens: TEST_OUTPUT_BUDGET, messages: request.messages, stream: true });
   });
 
   it('mistral-tool-call.json: the tool call with its 9-character id, no text', async () => {
@@ -100,7 +100,7 @@ describe('mistralProvider (Mistral recordings)', () => {
     expect(result.last).toEqual({ type: 'finish', finishReason: 'tool_calls', usage: usage(43, 14, 128) });
   });
 
-  it("sends Mistral's spelling: random_seed, tool_choice any, max_tokens; drops top_k, user and message names with warnings", async () => {
+  it("sends Mistral's spelling: random_seed, tool_choice any, the budget as max_tokens; drops top_k, user and message names with warnings", async () => {
     upstream.enqueue({ json: fixtureJson('mistral', 'mistral-tool-call') });
     const result = await model.generate(
       {
@@ -136,7 +136,7 @@ describe('mistralProvider (Mistral recordings)', () => {
         stream: false,
         models: ['together/llama-3.3-70b'],
       },
-      testCallOptions(),
+      testCallOptions({ maxOutputTokens: 256 }),
     );
     expect(result.warnings).toEqual([
       { setting: 'messages[].name', message: 'messages[].name is not supported by mistral and was not sent' },
@@ -231,7 +231,7 @@ describe('mistralProvider (Mistral recordings)', () => {
 
   it('refuses in strict mode what Mistral cannot honour, before calling it', async () => {
     upstream.enqueue({ json: fixtureJson('mistral', 'mistral-text') });
-    const strict = testCallOptions(true);
+    const strict = testCallOptions({ strict: true });
     const topK = await model.generate({ ...request, top_k: 40 }, strict).catch((error: unknown) => error);
     expect(topK).toBeInstanceOf(UnsupportedSettingError);
     expect(topK).toMatchObject({ setting: 'top_k', message: 'top_k is not supported by mistral' });
@@ -244,29 +244,32 @@ describe('mistralProvider (Mistral recordings)', () => {
     expect(relaxed.warnings.map((warning) => warning.setting)).toEqual(['top_k']);
   });
 
-  it('reports a refusal in the history it cannot send, and max_completion_tokens that contradicts max_tokens', async () => {
+  it('reports a refusal in the history it cannot send', async () => {
     upstream.enqueue({ json: fixtureJson('mistral', 'mistral-text') });
     const result = await model.generate(
       {
         ...request,
         messages: [...request.messages, { role: 'assistant', content: null, refusal: 'I cannot help with that.' }, { role: 'user', content: 'Please?' }],
-        max_tokens: 100,
-        max_completion_tokens: 200,
       },
       testCallOptions(),
     );
-    expect(result.warnings).toEqual([
-      { setting: 'messages[].refusal', message: 'messages[].refusal is not supported by mistral and was not sent' },
-      {
-        setting: 'max_completion_tokens',
-        message: 'max_completion_tokens and max_tokens are one setting at mistral and the request gives them different values: max_tokens was sent, max_completion_tokens was not',
-      },
-    ]);
-    expect(upstream.requests[0].body).toMatchObject({ max_tokens: 100 });
-    expect(upstream.requests[0].body).not.toHaveProperty('max_completion_tokens');
-    // The same value under both names is one setting, sent once, without a warning.
-    const same = await model.generate({ ...request, max_tokens: 100, max_completion_tokens: 100 }, testCallOptions());
-    expect(same.warnings).toEqual([]);
+    expect(result.warnings).toEqual([{ setting: 'messages[].refusal', message: 'messages[].refusal is not supported by mistral and was not sent' }]);
+  });
+
+  it("sends exactly the output budget as max_tokens, never the caller's max_tokens or max_completion_tokens", async () => {
+    upstream.enqueue({ json: fixtureJson('mistral', 'mistral-text') }, { sse: fixtureChunks('mistral', 'mistral-text'), done: true });
+    const greedy = { ...request, max_completion_tokens: 1, max_tokens: 40000 };
+    const result = await model.generate(greedy, testCallOptions({ maxOutputTokens: 1 }));
+    expect(result.warnings).toEqual([]);
+    await readWholeStream(model, greedy, testCallOptions({ maxOutputTokens: 1 }));
+    for (const sent of upstream.requests) {
+      expect(sent.body).toMatchObject({ max_tokens: 1 });
+      expect(sent.body).not.toHaveProperty('max_completion_tokens');
+    }
+    // With none given, the budget (the model's maximum, as the gateway computes it) is still sent.
+    upstream.enqueue({ json: fixtureJson('mistral', 'mistral-text') });
+    await model.generate(request, testCallOptions({ maxOutputTokens: 32768 }));
+    expect(upstream.requests[2].body).toMatchObject({ max_tokens: 32768 });
   });
 
   it("reads a reasoning model's thinking parts (magistral), in a JSON message and in stream deltas", async () => {

@@ -47,7 +47,7 @@ export function mapOpenAiCompatibleResponse(
       provider: input.provider,
       message: `${input.provider} sent a response tollgate could not read: ${parsed.error.issues[0]?.message}`,
       statusCode: 502,
-      isRetryable: false,
+      reachedModel: true, // a 200 whose body tollgate cannot read may still have been generated and billed
     });
   }
   const { message, finish_reason } = parsed.data.choices[0];

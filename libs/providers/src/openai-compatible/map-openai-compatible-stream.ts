@@ -81,7 +81,8 @@ export function createOpenAiCompatibleStreamMapper(provider: string) {
     }
     const upstreamError = errorChunkSchema.safeParse(json);
     if (upstreamError.success) {
-      return [errorPart(`${provider} stream error: ${upstreamError.data.error.message ?? 'unknown error'}`, upstreamError.data.error.type ?? undefined)];
+      const message = `${provider} stream error: ${upstreamError.data.error.message ?? 'unknown error'}`;
+      return [errorPart(message, { upstreamCode: upstreamError.data.error.type ?? undefined, reachedModel: false })];
     }
     const parsed = chunkSchema.safeParse(json);
     if (!parsed.success) return [errorPart(`${provider} sent a stream chunk tollgate could not read: ${parsed.error.issues[0]?.message}`)];
@@ -110,8 +111,13 @@ export function createOpenAiCompatibleStreamMapper(provider: string) {
     return parts;
   }
 
-  function errorPart(message: string, upstreamCode?: string): StreamPart {
-    return { type: 'error', error: new ProviderError({ provider, message, statusCode: 502, isRetryable: false, upstreamCode }), usage };
+  /**
+   * A failing stream. A malformed or cut-off one may have been generated all the same (`reachedModel`); an error the
+   * provider reports itself says it failed, and stays not retryable because the event gives no status to judge by.
+   */
+  function errorPart(message: string, failure: { upstreamCode?: string; reachedModel: boolean } = { reachedModel: true }): StreamPart {
+    const error = new ProviderError({ provider, message, statusCode: 502, isRetryable: false, ...failure });
+    return { type: 'error', error, usage };
   }
 
   /** The closing part once the upstream stream ended: `finish`, or an error when it stopped without a finish reason. */

@@ -9,6 +9,12 @@ export interface OpenAiCompatibleQuirks {
   unsupportedSettings: ReadonlyArray<keyof ChatCompletionRequest>;
   /** Request fields the provider spells differently, e.g. Mistral's `seed` → `random_seed`. */
   renamedSettings?: Partial<Record<keyof ChatCompletionRequest, string>>;
+  /**
+   * The field that carries the output budget upstream: OpenAI's `max_completion_tokens` (its reasoning models refuse
+   * `max_tokens`), or `max_tokens` where the provider knows no other (Mistral, Together). The caller's own
+   * `max_tokens` / `max_completion_tokens` are never forwarded: the budget the gateway reserved is sent instead.
+   */
+  maxTokensField: 'max_tokens' | 'max_completion_tokens';
   /** How the provider spells `tool_choice: "required"` (Mistral: `any`). */
   requiredToolChoice?: string;
   /**
@@ -50,5 +56,5 @@ export function openAiCompatibleHeaders(settings: OpenAiCompatibleSettings, requ
   return { authorization: `Bearer ${settings.apiKey}`, 'x-request-id': requestId };
 }
 
-/** OpenAI itself: everything but `top_k`. */
-export const OPENAI_QUIRKS: OpenAiCompatibleQuirks = { unsupportedSettings: ['top_k'], streamUsageOption: true };
+/** OpenAI itself: everything but `top_k`; the output budget is `max_completion_tokens`. */
+export const OPENAI_QUIRKS: OpenAiCompatibleQuirks = { unsupportedSettings: ['top_k'], maxTokensField: 'max_completion_tokens', streamUsageOption: true };

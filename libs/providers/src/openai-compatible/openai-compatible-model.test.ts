@@ -15,7 +15,7 @@ describe('OpenAiCompatibleModel (OpenAI recordings)', () => {
     messages: [{ role: 'user', content: 'Invent a new holiday and describe its traditions.' }],
     temperature: 0.5,
   };
-  const options = () => ({ signal: new AbortController().signal, requestId: 'req-test-0001' });
+  const options = () => ({ signal: new AbortController().signal, requestId: 'req-test-0001', maxOutputTokens: 1000 });
 
   beforeEach(async () => {
     upstream = await startReplayServer();
@@ -33,6 +33,7 @@ describe('OpenAiCompatibleModel (OpenAI recordings)', () => {
     expect(upstream.requests[0]).toMatchObject({ url: '/v1/chat/completions', headers: { authorization: 'Bearer sk-test' } });
     expect(upstream.requests[0].body).toMatchInlineSnapshot(`
 {
+  "max_completion_tokens": 1000,
   "messages": [
     {
       "content": "Invent a new holiday and describe its traditions.",
@@ -58,6 +59,19 @@ describe('OpenAiCompatibleModel (OpenAI recordings)', () => {
       usage: { inputTokens: 16, outputTokens: 300, reasoningTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, source: 'reported' },
     });
     expect(upstream.requests[0].body).toMatchObject({ stream: true, stream_options: { include_usage: true } });
+  });
+
+  it("sends exactly the output budget as max_completion_tokens, never the caller's max_tokens or max_completion_tokens", async () => {
+    upstream.enqueue({ json: fixtureJson('openai', 'openai-text') }, { sse: fixtureChunks('openai', 'openai-text'), done: true });
+    const greedy: ChatCompletionRequest = { ...request, max_completion_tokens: 1, max_tokens: 40000 };
+    expect((await model.generate(greedy, { ...options(), maxOutputTokens: 1 })).warnings).toEqual([]);
+    for await (const _part of model.stream(greedy, { ...options(), maxOutputTokens: 1 })) {
+      // read to the end
+    }
+    for (const sent of upstream.requests) {
+      expect(sent.body).toMatchObject({ max_completion_tokens: 1 });
+      expect(sent.body).not.toHaveProperty('max_tokens');
+    }
   });
 
   it('drops settings OpenAI cannot honour with a warning, or refuses them in strict mode', async () => {
@@ -90,6 +104,8 @@ describe('OpenAiCompatibleModel (OpenAI recordings)', () => {
     for await (const part of model.stream(request, options())) parts.push(part);
     const last = parts.at(-1);
     expect(last?.type).toBe('error');
+    // The provider was generating when the connection broke: never retried.
+    expect(last?.type === 'error' && last.error).toMatchObject({ reachedModel: true, isRetryable: false });
     expect(parts.filter((part) => part.type === 'text-delta')).toHaveLength(4);
   });
 
@@ -100,13 +116,15 @@ describe('OpenAiCompatibleModel (OpenAI recordings)', () => {
         // no part may arrive
       }
     };
-    await expect(consume()).rejects.toMatchObject({ provider: 'openai', message: expect.stringContaining('overloaded, try again') });
+    // The provider says it failed: nothing was generated.
+    await expect(consume()).rejects.toMatchObject({ provider: 'openai', message: expect.stringContaining('overloaded, try again'), reachedModel: false });
     upstream.enqueue({ sse: [] });
-    await expect(consume()).rejects.toMatchObject({ message: 'openai stream ended before any event', statusCode: 502 });
+    // A 200 that ends silently may have been generated all the same.
+    await expect(consume()).rejects.toMatchObject({ message: 'openai stream ended before any event', statusCode: 502, reachedModel: true, isRetryable: false });
   });
 
-  it('reports a connection failure as a retryable ProviderError', async () => {
+  it('reports a refused connection as a retryable ProviderError that never reached the model', async () => {
     const down = new OpenAiCompatibleModel('gpt-4o-mini', { provider: 'openai', baseUrl: 'http://127.0.0.1:9/v1', apiKey: 'k', agent, quirks: OPENAI_QUIRKS });
-    await expect(down.generate(request, options())).rejects.toMatchObject({ statusCode: 0, isRetryable: true });
+    await expect(down.generate(request, options())).rejects.toMatchObject({ statusCode: 0, isRetryable: true, reachedModel: false });
   });
 });

@@ -40,6 +40,7 @@ export class OpenAiCompatibleModel implements ChatModel {
       stream,
       quirks: this.settings.quirks,
       provider: this.provider,
+      maxOutputTokens: options.maxOutputTokens,
       strict: options.strict,
     });
   }

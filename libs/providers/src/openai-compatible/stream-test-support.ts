@@ -12,9 +12,12 @@ export interface AssembledStream {
   finishReason?: FinishReason;
 }
 
-/** Test call options: a fresh signal and a fixed request id. */
-export function testCallOptions(strict?: boolean): CallOptions {
-  return { signal: new AbortController().signal, requestId: 'req-test-0001', strict };
+/** The output budget of test calls unless a test says otherwise: distinctive, so snapshots show where it went. */
+export const TEST_OUTPUT_BUDGET = 1000;
+
+/** Test call options: a fresh signal, a fixed request id, the test output budget; `overrides` replace any of them. */
+export function testCallOptions(overrides: Partial<CallOptions> = {}): CallOptions {
+  return { signal: new AbortController().signal, requestId: 'req-test-0001', maxOutputTokens: TEST_OUTPUT_BUDGET, ...overrides };
 }
 
 /** Reads a model's stream to the end and assembles text, reasoning and tool calls (by index) from its deltas. */

@@ -35,21 +35,25 @@ describe('togetherProvider', () => {
 
   it('sends top_k, seed and tool_choice required as they are, asks for stream usage, reports user and parallel_tool_calls', async () => {
     upstream.enqueue({ sse: fixtureChunks('deepseek', 'deepseek-tool-call'), done: true });
-    const result = await readWholeStream(model, {
-      ...request,
-      tools: [{ type: 'function', function: { name: 'weather', parameters: { type: 'object', properties: { location: { type: 'string' } } } } }],
-      tool_choice: 'required',
-      parallel_tool_calls: true,
-      top_k: 40,
-      seed: 7,
-      temperature: 0.6,
-      top_p: 0.9,
-      max_completion_tokens: 512,
-      stop: ['</answer>'],
-      user: 'customer-1234',
-      stream: true,
-      stream_options: { include_usage: false },
-    });
+    const result = await readWholeStream(
+      model,
+      {
+        ...request,
+        tools: [{ type: 'function', function: { name: 'weather', parameters: { type: 'object', properties: { location: { type: 'string' } } } } }],
+        tool_choice: 'required',
+        parallel_tool_calls: true,
+        top_k: 40,
+        seed: 7,
+        temperature: 0.6,
+        top_p: 0.9,
+        max_completion_tokens: 512,
+        stop: ['</answer>'],
+        user: 'customer-1234',
+        stream: true,
+        stream_options: { include_usage: false },
+      },
+      testCallOptions({ maxOutputTokens: 512 }),
+    );
     expect(result.parts[0]).toEqual({
       type: 'stream-start',
       warnings: [
@@ -100,8 +104,19 @@ describe('togetherProvider', () => {
 `);
   });
 
+  it("sends exactly the output budget as max_tokens, never the caller's max_tokens or max_completion_tokens", async () => {
+    upstream.enqueue({ json: fixtureJson('deepseek', 'deepseek-tool-call') }, { sse: fixtureChunks('deepseek', 'deepseek-text'), done: true });
+    const greedy = { ...request, max_completion_tokens: 1, max_tokens: 16000 };
+    expect((await model.generate(greedy, testCallOptions({ maxOutputTokens: 1 }))).warnings).toEqual([]);
+    await readWholeStream(model, greedy, testCallOptions({ maxOutputTokens: 1 }));
+    for (const sent of upstream.requests) {
+      expect(sent.body).toMatchObject({ max_tokens: 1 });
+      expect(sent.body).not.toHaveProperty('max_completion_tokens');
+    }
+  });
+
   it('refuses user in strict mode without calling Together', async () => {
-    await expect(model.generate({ ...request, user: 'customer-1234' }, testCallOptions(true))).rejects.toBeInstanceOf(UnsupportedSettingError);
+    await expect(model.generate({ ...request, user: 'customer-1234' }, testCallOptions({ strict: true }))).rejects.toBeInstanceOf(UnsupportedSettingError);
     expect(upstream.requests).toHaveLength(0);
   });
 
