@@ -1,21 +1,27 @@
-import { Queue, UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
+import { DelayedError, Queue, UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { Logger } from 'pino';
-import type { PrismaClient } from '@tollgate/db';
+import { deadLetterQueueName, type PrismaClient } from '@tollgate/db';
 import { meteringEventSchema } from '@tollgate/schemas';
+import { cappedExponentialBackoff, DEFAULT_RETRY_DELAYS, retryDelayMs, UNLIMITED_STALLS, type RetryDelays } from './retry-policy';
 import { UsageBatcher } from './usage-batcher';
 
-/** The queue where events that can never be recorded are kept, with their reason, for an operator. */
-export function deadLetterQueueName(queueName: string): string {
-  return `${queueName}-dead-letter`;
-}
+export { deadLetterQueueName };
 
 /** Prisma's codes for data the database will never accept (unknown account, value out of range, ...). */
 const PERMANENT_DATABASE_ERRORS = new Set(['P2003', 'P2000', 'P2006', 'P2007', 'P2011', 'P2012', 'P2020', 'P2025']);
 
+/** A job failed on purpose after its event was copied to the dead-letter queue (so the 'failed' handler skips it). */
+class DeadLetteredError extends UnrecoverableError {}
+
 /**
- * The BullMQ consumer of metering events. A valid event is recorded (idempotently); an invalid one, or one the
- * database rejects for good, is copied to the dead-letter queue with its reason and failed with UnrecoverableError
- * (kept in the failed set, never retried). Transient failures (database down) are retried with backoff by BullMQ.
+ * The BullMQ consumer of metering events. A valid event is recorded (idempotently). An event can be delayed, never
+ * dropped:
+ * - a transient failure (database down, locked, slow) is retried for as long as it takes, with a capped
+ *   exponential backoff, whatever attempts the job was added with (on its last one, the worker delays it itself);
+ * - a job whose worker dies mid-job (lock lost: a stall) is retried however often that happens;
+ * - an invalid event, or one the database rejects for good, is copied to the dead-letter queue with its reason and
+ *   failed without retry; anything else that still ends in the failed set is copied there too, logged at error
+ *   level (the dead-letter job id is the job id, so an event is listed once). `tollgate reconcile` reports both.
  * Events of jobs processed concurrently are committed together in batches (see UsageBatcher).
  */
 export function createMeteringWorker(input: {
@@ -24,19 +30,69 @@ export function createMeteringWorker(input: {
   prisma: PrismaClient;
   logger: Logger;
   concurrency: number;
-}): { worker: Worker; deadLetters: Queue; close(): Promise<void> } {
+  /** Retry delays of transient failures (default: 1 s doubling up to 60 s). */
+  retryDelays?: RetryDelays;
+  /** BullMQ's job lock and stalled-job check period (defaults 30 s each); tests shorten them to simulate crashes. */
+  lockDurationMs?: number;
+  stalledIntervalMs?: number;
+}): { worker: Worker; deadLetters: Queue; deadLetterFailedJobs(): Promise<number>; close(): Promise<void> } {
   const deadLetters = new Queue(deadLetterQueueName(input.queueName), { connection: input.connection });
   const batcher = new UsageBatcher(input.prisma);
+  const retryDelays = input.retryDelays ?? DEFAULT_RETRY_DELAYS;
+  const handling = new Set<Promise<void>>();
+
+  /** Copies a job to the dead-letter queue (once: its id is the dead-letter job id) and logs it at error level. */
+  async function deadLetter(job: Job, reason: string): Promise<boolean> {
+    if (job.id !== undefined && (await deadLetters.getJob(job.id))) return false;
+    await deadLetters.add('dead-letter', { reason, jobId: job.id, data: job.data as unknown }, { jobId: job.id, removeOnComplete: false, removeOnFail: false });
+    input.logger.error({ jobId: job.id, reason, attempts: job.attemptsMade }, 'metering event moved to the dead-letter queue: not recorded');
+    return true;
+  }
 
   async function moveAside(job: Job, reason: string): Promise<never> {
-    await deadLetters.add('dead-letter', { reason, jobId: job.id, data: job.data as unknown }, { jobId: job.id, removeOnComplete: false, removeOnFail: false });
-    input.logger.error({ jobId: job.id, reason }, 'metering event moved to the dead-letter queue');
-    throw new UnrecoverableError(reason);
+    await deadLetter(job, reason);
+    throw new DeadLetteredError(reason);
+  }
+
+  /**
+   * A transient failure: BullMQ retries it with the job's backoff while the job has attempts left; on its last one
+   * (a job added with few attempts) the worker delays the job itself, which costs no attempt, so it never fails.
+   */
+  async function retryLater(job: Job, token: string | undefined, error: unknown): Promise<never> {
+    const attempts = job.opts.attempts ?? 1;
+    if (job.attemptsMade + 1 < attempts || token === undefined) throw error;
+    const delayMs = retryDelayMs(Math.max(job.attemptsMade, job.attemptsStarted), retryDelays);
+    input.logger.warn({ jobId: job.id, attemptsStarted: job.attemptsStarted, delayMs, err: error }, 'metering job failed on its last attempt: delayed, not failed');
+    try {
+      await job.moveToDelayed(Date.now() + delayMs, token);
+    } catch {
+      throw error; // Redis unreachable too: the 'failed' handler or the stalled-job check brings the job back
+    }
+    throw new DelayedError();
+  }
+
+  /** What happens once a job has failed; final failures are retried (transient) or dead-lettered (anything else). */
+  async function onFailed(job: Job, error: Error): Promise<void> {
+    if (!job.finishedOn) {
+      input.logger.warn({ jobId: job.id, attempts: job.attemptsMade, err: error }, 'metering job failed: will be retried');
+      return;
+    }
+    if (error instanceof DeadLetteredError) return;
+    if (!(error instanceof UnrecoverableError)) {
+      try {
+        await job.retry('failed');
+        input.logger.warn({ jobId: job.id, attempts: job.attemptsMade, err: error }, 'metering job ran out of attempts: retried');
+        return;
+      } catch (retryError) {
+        input.logger.warn({ jobId: job.id, err: retryError }, 'metering job ran out of attempts and could not be retried');
+      }
+    }
+    await deadLetter(job, error.message || job.failedReason || 'failed');
   }
 
   const worker = new Worker(
     input.queueName,
-    async (job: Job) => {
+    async (job: Job, token?: string) => {
       const parsed = meteringEventSchema.safeParse(job.data);
       if (!parsed.success) {
         const issue = parsed.error.issues[0];
@@ -48,21 +104,61 @@ export function createMeteringWorker(input: {
       } catch (error) {
         const code = (error as { code?: string }).code;
         if (code && PERMANENT_DATABASE_ERRORS.has(code)) return moveAside(job, `rejected by the database (${code}): ${(error as Error).message}`);
-        throw error; // transient: BullMQ retries with backoff
+        return retryLater(job, token, error);
       }
     },
-    { connection: input.connection, concurrency: input.concurrency, autorun: true },
+    {
+      connection: input.connection,
+      concurrency: input.concurrency,
+      autorun: true,
+      // BullMQ's default (1) fails a job whose worker died twice while holding it: a crash loop, or a database slow
+      // or locked past the lock duration, would drop answered requests. Stalled jobs go back to wait, every time.
+      maxStalledCount: UNLIMITED_STALLS,
+      settings: { backoffStrategy: cappedExponentialBackoff(retryDelays) },
+      ...(input.lockDurationMs === undefined ? {} : { lockDuration: input.lockDurationMs }),
+      ...(input.stalledIntervalMs === undefined ? {} : { stalledInterval: input.stalledIntervalMs }),
+    },
   );
   worker.on('failed', (job, error) => {
-    if (!(error instanceof UnrecoverableError)) input.logger.warn({ jobId: job?.id, attempts: job?.attemptsMade, err: error }, 'metering job failed');
+    if (!job) {
+      input.logger.error({ err: error }, 'metering job failed (job unknown)');
+      return;
+    }
+    const handled = onFailed(job, error).catch((handlerError: unknown) =>
+      input.logger.error({ jobId: job.id, reason: error.message, err: handlerError }, 'metering job failed and could not be dead-lettered: it stays in the failed set'),
+    );
+    handling.add(handled);
+    void handled.finally(() => handling.delete(handled));
   });
   worker.on('error', (error) => input.logger.warn({ err: error }, 'metering worker error'));
+
+  /** Copies every job of the failed set that is not in the dead-letter queue yet (e.g. failed by an older worker). */
+  async function deadLetterFailedJobs(): Promise<number> {
+    const queue = new Queue(input.queueName, { connection: input.connection });
+    let copied = 0;
+    try {
+      const pageSize = 500;
+      for (let start = 0; ; start += pageSize) {
+        const jobs = await queue.getFailed(start, start + pageSize - 1);
+        for (const job of jobs as Job[]) {
+          if (await deadLetter(job, job.failedReason || 'failed')) copied += 1;
+        }
+        if (jobs.length < pageSize) return copied;
+      }
+    } finally {
+      await queue.close();
+    }
+  }
+  const sweep = deadLetterFailedJobs().catch((error: unknown) => input.logger.warn({ err: error }, 'could not check the failed set for events to dead-letter'));
+  handling.add(sweep.then(() => undefined));
 
   return {
     worker,
     deadLetters,
+    deadLetterFailedJobs,
     async close() {
       await worker.close();
+      await Promise.all([...handling]);
       await deadLetters.close();
     },
   };

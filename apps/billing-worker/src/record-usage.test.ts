@@ -1,6 +1,6 @@
 import { createAccountWithKey, createTestDatabase, reconcileDebts, type TestDatabase } from '@tollgate/db';
 import { sumDecimals } from '@tollgate/billing';
-import { recordUsage } from './record-usage';
+import { recordUsage, recordUsageBatch } from './record-usage';
 import { meteringEventFixture as testEvent } from '@tollgate/testing';
 
 describe('recordUsage', () => {
@@ -33,6 +33,23 @@ describe('recordUsage', () => {
     const after = await db.prisma.account.findUniqueOrThrow({ where: { id: account.id } });
     expect(after.debt.toFixed()).toBe(sumDecimals(events.map((event) => event.cost.total)));
     expect((await reconcileDebts(db.prisma)).mismatches).toEqual([]);
+  });
+
+  it('records whether the provider reported more usage than the reservation covered', async () => {
+    const { account } = await createAccountWithKey(db.prisma, { name: 'overspent', creditLimit: '5' });
+    const exceeded = testEvent(account.id, { exceededReservation: true });
+    const within = testEvent(account.id);
+    await recordUsageBatch(db.prisma, [exceeded, within]);
+    const rows = await db.prisma.usageRecord.findMany({ where: { accountId: account.id }, select: { requestId: true, exceededReservation: true } });
+    expect(new Map(rows.map((row) => [row.requestId, row.exceededReservation]))).toEqual(
+      new Map([
+        [exceeded.requestId, true],
+        [within.requestId, false],
+      ]),
+    );
+    // The actual usage is billed all the same.
+    const after = await db.prisma.account.findUniqueOrThrow({ where: { id: account.id } });
+    expect(after.debt.toFixed()).toBe(sumDecimals([exceeded.cost.total, within.cost.total]));
   });
 
   it('rolls everything back when the account does not exist', async () => {

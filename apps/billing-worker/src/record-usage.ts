@@ -23,6 +23,7 @@ function usageRow(event: MeteringEvent) {
     totalCost: event.cost.total,
     startedAt: new Date(event.timings.startedAt),
     durationMs: event.timings.durationMs,
+    exceededReservation: event.exceededReservation ?? false,
     event,
   };
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { createAccountWithKey, getAccountUsage, reconcileDebts, type PrismaClient } from '@tollgate/db';
+import type { ConnectionOptions } from 'bullmq';
+import { createAccountWithKey, findUnrecordedEvents, getAccountUsage, reconcileDebts, type PrismaClient, type UnrecordedGroup } from '@tollgate/db';
 import { decimalString } from '@tollgate/schemas';
 
 /** What a command prints and the exit code it ends with. */
@@ -67,12 +68,39 @@ export async function usageCommand(prisma: PrismaClient, options: { account: str
   };
 }
 
-/** `tollgate reconcile`: every account's debt must equal the sum of its ledger entries. */
-export async function reconcileCommand(prisma: PrismaClient, options: { json: boolean }): Promise<CommandResult> {
-  const result = await reconcileDebts(prisma);
-  const ok = result.mismatches.length === 0;
-  if (options.json) return { output: JSON.stringify({ ok, ...result }), exitCode: ok ? 0 : 1 };
-  if (ok) return { output: `ok: ${result.checked} account(s), every debt equals its ledger`, exitCode: 0 };
-  const lines = result.mismatches.map((row) => `  ${row.accountId} (${row.name}): debt ${row.debt} ≠ ledger ${row.ledgerSum}`);
-  return { output: [`MISMATCH: ${result.mismatches.length} of ${result.checked} account(s) differ from their ledger:`, ...lines].join('\n'), exitCode: 1 };
+/** Where `tollgate reconcile` looks for metering events answered but not recorded. */
+export interface MeteringLocations {
+  connection: ConnectionOptions;
+  queueName: string;
+  spoolDir: string;
+}
+
+/**
+ * `tollgate reconcile`: every account's debt must equal the sum of its ledger entries, and no metering event may wait
+ * outside the normal flow — in the metering queue's failed set, the dead-letter queue or the local spool. Exit 1
+ * while either is not so.
+ */
+export async function reconcileCommand(prisma: PrismaClient, options: { json: boolean; metering: MeteringLocations }): Promise<CommandResult> {
+  const [debts, unrecorded] = await Promise.all([reconcileDebts(prisma), findUnrecordedEvents(options.metering)]);
+  const waiting = unrecorded.failed.count + unrecorded.deadLetters.count + unrecorded.spooled.count;
+  const ok = debts.mismatches.length === 0 && waiting === 0;
+  if (options.json) return { output: JSON.stringify({ ok, ...debts, unrecorded }), exitCode: ok ? 0 : 1 };
+  if (ok) return { output: `ok: ${debts.checked} account(s), every debt equals its ledger; no metering event waits unrecorded`, exitCode: 0 };
+  const lines: string[] = [];
+  if (debts.mismatches.length > 0) {
+    lines.push(`MISMATCH: ${debts.mismatches.length} of ${debts.checked} account(s) differ from their ledger:`);
+    lines.push(...debts.mismatches.map((row) => `  ${row.accountId} (${row.name}): debt ${row.debt} ≠ ledger ${row.ledgerSum}`));
+  } else {
+    lines.push(`${debts.checked} account(s), every debt equals its ledger`);
+  }
+  if (waiting > 0) {
+    lines.push(`UNRECORDED: ${waiting} metering event(s) answered but not in the ledger:`);
+    const group = (label: string, found: UnrecordedGroup) => {
+      if (found.count > 0) lines.push(`  ${label}: ${found.count} (${found.requestIds.join(', ')}${found.count > found.requestIds.length ? ', …' : ''})`);
+    };
+    group(`failed jobs in queue ${unrecorded.failed.queue}`, unrecorded.failed);
+    group(`dead-letter queue ${unrecorded.deadLetters.queue}`, unrecorded.deadLetters);
+    group(`spooled in ${unrecorded.spooled.directory} [${unrecorded.spooled.files.join(', ')}]`, unrecorded.spooled);
+  }
+  return { output: lines.join('\n'), exitCode: 1 };
 }

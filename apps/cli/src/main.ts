@@ -1,16 +1,17 @@
 import { Command } from 'commander';
-import { loadConfig } from '@tollgate/config';
+import { Redis } from 'ioredis';
+import { loadConfig, type Config } from '@tollgate/config';
 import { applyMigrations, createPrismaClient, ensureDatabase, type PrismaClient } from '@tollgate/db';
 import { createAccountCommand, createSpendTokenCommand, reconcileCommand, usageCommand, type CommandResult } from './commands';
 
 /** Opens the database (migrated), runs one command, prints its output and exits with its code. */
-async function run(command: (prisma: PrismaClient) => Promise<CommandResult>): Promise<void> {
+async function run(command: (prisma: PrismaClient, config: Config) => Promise<CommandResult>): Promise<void> {
   const config = loadConfig();
   await ensureDatabase(config.DATABASE_URL);
   await applyMigrations(config.DATABASE_URL, { schema: config.DATABASE_SCHEMA });
   const prisma = createPrismaClient({ databaseUrl: config.DATABASE_URL, schema: config.DATABASE_SCHEMA, maxConnections: 2 });
   try {
-    const result = await command(prisma);
+    const result = await command(prisma, config);
     (result.exitCode === 0 ? process.stdout : process.stderr).write(`${result.output}\n`);
     process.exitCode = result.exitCode;
   } finally {
@@ -18,7 +19,7 @@ async function run(command: (prisma: PrismaClient) => Promise<CommandResult>): P
   }
 }
 
-const program = new Command('tollgate').description('tollgate operator command (uses DATABASE_URL)');
+const program = new Command('tollgate').description('tollgate operator command (uses DATABASE_URL; reconcile also REDIS_URL, METERING_QUEUE, SPOOL_DIR)');
 const accounts = program.command('accounts').description('manage accounts');
 accounts
   .command('create')
@@ -47,9 +48,23 @@ program
   .action((options: { account: string; json: boolean }) => run((prisma) => usageCommand(prisma, options)));
 program
   .command('reconcile')
-  .description('check that every debt equals the sum of its ledger entries (exit 1 otherwise)')
+  .description(
+    'check that every debt equals the sum of its ledger entries and that no metering event waits unrecorded ' +
+      '(failed jobs, dead letters, spool files in SPOOL_DIR); exit 1 otherwise',
+  )
   .option('--json', 'print JSON', false)
-  .action((options: { json: boolean }) => run((prisma) => reconcileCommand(prisma, options)));
+  .action((options: { json: boolean }) =>
+    run(async (prisma, config) => {
+      // A CLI must not wait forever on a Redis that is down: a few retries, then the error ends the command (exit 1).
+      const connection = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1, connectTimeout: 5_000, retryStrategy: (times) => (times > 3 ? null : 200) });
+      connection.on('error', () => undefined);
+      try {
+        return await reconcileCommand(prisma, { json: options.json, metering: { connection, queueName: config.METERING_QUEUE, spoolDir: config.SPOOL_DIR } });
+      } finally {
+        connection.disconnect();
+      }
+    }),
+  );
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`tollgate: ${error instanceof Error ? error.message : String(error)}\n`);

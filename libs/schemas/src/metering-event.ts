@@ -41,6 +41,11 @@ export const meteringEventV1Schema = z.object({
   cost: costSchema,
   status: meteringStatusSchema,
   streamed: z.boolean(),
+  /**
+   * The provider reported more usage than the reservation covered; the actual usage is billed (and this flag lets
+   * operators find the requests that let an account overspend its hold). Absent means false.
+   */
+  exceededReservation: z.boolean().optional(),
   /** Set when status is `error` or `partial`: what went wrong, for operators. */
   errorCode: z.string().max(200).optional(),
   timings: z.object({

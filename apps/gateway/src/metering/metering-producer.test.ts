@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Job, Queue } from 'bullmq';
@@ -60,4 +60,70 @@ describe('MeteringProducer', () => {
     await queue.close();
     connection.disconnect();
   }, 20_000);
+
+  it('replays a *.replaying file a crash left between claiming it and removing it, with the current spool', async () => {
+    // As left by a process killed mid-replay: the spool renamed to its claimed name, never removed.
+    writeFileSync(path.join(spoolDir, 'metering-events.jsonl.4242.1764190000000.replaying'), ['req_orphan_0001', 'req_orphan_0002'].map((id) => `${JSON.stringify(event(id))}\n`).join(''));
+    writeFileSync(path.join(spoolDir, 'metering-events.jsonl'), `${JSON.stringify(event('req_current_0001'))}\n`);
+    const connection = new Redis('redis://127.0.0.1:6379', { maxRetriesPerRequest: 1, enableOfflineQueue: false });
+    const queue = new Queue(uniqueName('producer'), { connection });
+    const producer = new MeteringProducer(queue, new EventSpool(spoolDir), logger);
+    try {
+      expect(await producer.replaySpool()).toBe(3);
+      expect((await queue.getJobs(['wait'])).map((job) => job.id).sort()).toEqual(['req_current_0001', 'req_orphan_0001', 'req_orphan_0002']);
+      expect(readdirSync(spoolDir)).toEqual([]);
+      expect(await producer.replaySpool()).toBe(0);
+    } finally {
+      await producer.close();
+      await queue.obliterate({ force: true });
+      await queue.close();
+      connection.disconnect();
+    }
+  });
+
+  it('starts a spooled event on a line of its own after a torn write, and keeps an unreadable line rather than drop it', async () => {
+    writeFileSync(path.join(spoolDir, 'metering-events.jsonl'), '{"version":1,"requestId":"req_torn'); // a crash mid-append
+    const spool = new EventSpool(spoolDir);
+    await spool.append(event('req_after_torn_0001'));
+    const sent: string[] = [];
+    expect(await spool.replay(async (spooled) => void sent.push(spooled.requestId))).toEqual({ sent: 1, failed: 0, unreadable: 1 });
+    expect(sent).toEqual(['req_after_torn_0001']);
+    expect(readFileSync(path.join(spoolDir, 'metering-events.jsonl'), 'utf8')).toBe('{"version":1,"requestId":"req_torn\n');
+  });
+
+  it('logs a replay that fails on spool I/O, without an unhandled rejection, and replays once the spool is readable', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    const broken = path.join(spoolDir, 'spool');
+    writeFileSync(broken, 'a file where the spool directory should be'); // readdir fails: ENOTDIR
+    const logged: Array<{ level: number; msg: string }> = [];
+    const capture = pino({ level: 'info' }, { write: (line: string) => void logged.push(JSON.parse(line)) });
+    const connection = new Redis('redis://127.0.0.1:6379', { maxRetriesPerRequest: 1, enableOfflineQueue: false });
+    const queue = new Queue(uniqueName('producer'), { connection });
+    const producer = new MeteringProducer(queue, new EventSpool(broken), capture, { attempts: 1, timeoutMs: 2_000, replayEveryMs: 20 });
+    try {
+      await expect(producer.replaySpool()).rejects.toMatchObject({ code: 'ENOTDIR' });
+      await waitFor(() => logged.some((line) => line.level === 50 && /replaying the metering spool failed/.test(line.msg)));
+      rmSync(broken);
+      mkdirSync(broken);
+      writeFileSync(path.join(broken, 'metering-events.jsonl'), `${JSON.stringify(event('req_after_io_0001'))}\n`);
+      await waitFor(async () => (await queue.count()) === 1);
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+      await producer.close();
+      await queue.obliterate({ force: true });
+      await queue.close();
+      connection.disconnect();
+    }
+  });
 });
+
+async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

@@ -1,12 +1,17 @@
 import type { Queue } from 'bullmq';
 import type { Logger } from 'pino';
+import { METERING_BACKOFF_TYPE, UNLIMITED_ATTEMPTS } from '@tollgate/db';
 import type { MeteringEvent } from '@tollgate/schemas';
 import type { EventSpool } from './event-spool';
 
-/** Job options of every metering job: retried with backoff by the worker; failures kept for inspection. */
+/**
+ * Job options of every metering job: retried for as long as it takes (a Postgres outage must delay billing, not drop
+ * it), with the billing worker's backoff — exponential from 1 s, capped (the worker enforces both whatever a job
+ * carries); anything that still fails is kept for inspection (and dead-lettered by the worker).
+ */
 export const METERING_JOB_OPTIONS = {
-  attempts: 8,
-  backoff: { type: 'exponential', delay: 1_000 },
+  attempts: UNLIMITED_ATTEMPTS,
+  backoff: { type: METERING_BACKOFF_TYPE, delay: 1_000 },
   removeOnComplete: { age: 24 * 3600, count: 100_000 },
   removeOnFail: false,
 } as const;
@@ -19,6 +24,7 @@ export const METERING_JOB_OPTIONS = {
 export class MeteringProducer {
   private readonly timer: NodeJS.Timeout;
   private readonly inFlight = new Set<Promise<void>>();
+  private replaying: Promise<number> | undefined;
 
   constructor(
     private readonly queue: Queue,
@@ -26,29 +32,51 @@ export class MeteringProducer {
     private readonly logger: Logger,
     private readonly options: { attempts: number; timeoutMs: number; replayEveryMs: number } = { attempts: 3, timeoutMs: 2_000, replayEveryMs: 5_000 },
   ) {
-    this.timer = setInterval(() => void this.replaySpool(), options.replayEveryMs);
+    // A timer's rejection would be unhandled (and can end the process): a failed replay is logged and retried on
+    // the next tick, its files left in place. A tick while a replay still runs is skipped.
+    this.timer = setInterval(() => {
+      if (this.replaying) return;
+      this.replaySpool().catch((error: unknown) => this.logger.error({ err: error }, 'replaying the metering spool failed: events stay spooled, retried later'));
+    }, options.replayEveryMs);
     this.timer.unref();
   }
 
-  /** Records an event; resolves once it is on the queue or safely spooled. */
+  /** Records an event; resolves once it is on the queue or safely spooled (or, failing both, logged whole). */
   emit(event: MeteringEvent): Promise<void> {
-    const work = this.enqueueOrSpool(event);
+    const work = this.enqueueOrSpool(event).catch((error: unknown) => {
+      // enqueueOrSpool handles its failures; this is the last guard that the event reaches at least the log.
+      this.logger.fatal({ err: error, event }, 'metering event could not be enqueued nor spooled');
+    });
     this.inFlight.add(work);
-    void work.finally(() => this.inFlight.delete(work));
+    void work.then(() => this.inFlight.delete(work));
     return work;
   }
 
-  /** Moves spooled events to the queue; returns how many went. */
-  async replaySpool(): Promise<number> {
-    const result = await this.spool.replay((event) => this.enqueue(event));
-    if (result.sent > 0) this.logger.info({ sent: result.sent, left: result.failed }, 'replayed spooled metering events');
-    return result.sent;
+  /** Moves spooled events to the queue; returns how many went. Rejects on a spool I/O error. */
+  replaySpool(): Promise<number> {
+    const run = this.replayOnce().finally(() => {
+      if (this.replaying === run) this.replaying = undefined;
+    });
+    this.replaying = run;
+    return run;
   }
 
-  /** Waits for events being emitted, then stops the replay timer (the spool is replayed by the next start). */
+  /**
+   * Waits for every event being emitted — those emitted while waiting too — and for a replay in progress, then stops
+   * the replay timer (what is left in the spool is replayed by the next start).
+   */
   async close(): Promise<void> {
-    await Promise.all([...this.inFlight]);
     clearInterval(this.timer);
+    while (this.inFlight.size > 0 || this.replaying) {
+      await Promise.all([...this.inFlight, this.replaying?.catch(() => undefined)]);
+    }
+  }
+
+  private async replayOnce(): Promise<number> {
+    const result = await this.spool.replay((event) => this.enqueue(event));
+    if (result.sent > 0 || result.failed > 0) this.logger.info({ sent: result.sent, left: result.failed }, 'replayed spooled metering events');
+    if (result.unreadable > 0) this.logger.error({ lines: result.unreadable }, 'metering spool holds lines that are not events: kept in the spool for an operator');
+    return result.sent;
   }
 
   private async enqueueOrSpool(event: MeteringEvent): Promise<void> {
