@@ -2,8 +2,11 @@ import { z } from 'zod';
 
 const cacheControl = z.object({ type: z.literal('ephemeral'), ttl: z.enum(['5m', '1h']).optional() }).strict().optional();
 
+/** Anthropic refuses text blocks that are empty or only whitespace (in messages, `system` and tool results alike). */
+const blockText = z.string().regex(/\S/, 'text content blocks must contain non-whitespace text');
+
 export const anthropicTextBlockSchema = z
-  .object({ type: z.literal('text'), text: z.string(), cache_control: cacheControl, citations: z.array(z.unknown()).nullish() })
+  .object({ type: z.literal('text'), text: blockText, cache_control: cacheControl, citations: z.array(z.unknown()).nullish() })
   .strict();
 
 export const anthropicImageBlockSchema = z
@@ -57,12 +60,30 @@ export const anthropicContentBlockSchema = z.discriminatedUnion('type', [
 ]);
 export type AnthropicContentBlock = z.infer<typeof anthropicContentBlockSchema>;
 
+/** The blocks each role may send; anything else has no meaning in that turn, and Anthropic refuses it. */
+const blocksByRole: Record<'user' | 'assistant', ReadonlySet<AnthropicContentBlock['type']>> = {
+  user: new Set(['text', 'image', 'tool_result']),
+  assistant: new Set(['text', 'tool_use', 'thinking', 'redacted_thinking']),
+};
+
 export const anthropicMessageSchema = z
   .object({
     role: z.enum(['user', 'assistant']),
-    content: z.union([z.string(), z.array(anthropicContentBlockSchema)]),
+    content: z.union([z.string(), z.array(anthropicContentBlockSchema).min(1, 'must not be an empty array')]),
   })
-  .strict();
+  .strict()
+  .superRefine((message, context) => {
+    if (typeof message.content === 'string') return;
+    message.content.forEach((block, index) => {
+      if (!blocksByRole[message.role].has(block.type)) {
+        context.addIssue({ code: 'custom', path: ['content', index, 'type'], message: `a ${message.role} message cannot contain a ${block.type} block` });
+      }
+    });
+    // Thinking blocks are not forwarded (providers think again), so a turn of only thinking would arrive empty.
+    if (message.role === 'assistant' && !message.content.some((block) => block.type === 'text' || block.type === 'tool_use')) {
+      context.addIssue({ code: 'custom', path: ['content'], message: 'an assistant message needs a text or tool_use block (thinking blocks are not forwarded)' });
+    }
+  });
 export type AnthropicMessage = z.infer<typeof anthropicMessageSchema>;
 
 export const anthropicToolSchema = z
@@ -87,7 +108,21 @@ export const anthropicMessagesRequestSchema = z
   .object({
     model: z.string().min(1),
     max_tokens: z.number().int().positive(),
-    messages: z.array(anthropicMessageSchema).min(1),
+    messages: z
+      .array(anthropicMessageSchema)
+      .min(1)
+      .superRefine((messages, context) => {
+        messages.forEach((message, index) => {
+          // Anthropic takes empty content only in a final assistant turn (a prefill of nothing).
+          const emptyAllowed = message.role === 'assistant' && index === messages.length - 1 && message.content === '';
+          if (typeof message.content === 'string' && !emptyAllowed && !/\S/.test(message.content)) {
+            context.addIssue({ code: 'custom', path: [index, 'content'], message: 'must contain non-whitespace text' });
+          }
+        });
+        // Tool results become `tool` messages: a conversation of nothing else has no turn for a model to answer.
+        const hasTurn = messages.some((message) => message.role === 'assistant' || typeof message.content === 'string' || message.content.some((block) => block.type !== 'tool_result'));
+        if (!hasTurn) context.addIssue({ code: 'custom', path: [], message: 'must include a user or assistant message besides tool results' });
+      }),
     system: z.union([z.string(), z.array(anthropicTextBlockSchema)]).optional(),
     temperature: z.number().min(0).max(1).optional(),
     top_p: z.number().min(0).max(1).optional(),

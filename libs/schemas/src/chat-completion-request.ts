@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { jsonTextTooDeep, MAX_JSON_DEPTH } from './json-depth';
+
+export { findTooDeepJson, jsonTextTooDeep, MAX_JSON_DEPTH } from './json-depth';
 
 /** A text part of a message's content. */
 export const textPartSchema = z.object({ type: z.literal('text'), text: z.string() }).strict();
@@ -21,7 +24,16 @@ export const imagePartSchema = z
 export const contentPartSchema = z.discriminatedUnion('type', [textPartSchema, imagePartSchema]);
 export type ContentPart = z.infer<typeof contentPartSchema>;
 
-const functionCallSchema = z.object({ name: z.string().min(1), arguments: z.string() }).strict();
+/**
+ * Adapters whose providers take arguments as an object (Anthropic, Gemini) parse this text and serialize it again,
+ * recursively: JSON nested thousands of levels deep would overflow the stack there, so it is refused here.
+ */
+const functionCallSchema = z
+  .object({
+    name: z.string().min(1),
+    arguments: z.string().refine((text) => !jsonTextTooDeep(text), { message: `must not nest JSON deeper than ${MAX_JSON_DEPTH} levels` }),
+  })
+  .strict();
 
 /** A tool call the assistant made, as it appears in conversation history. */
 export const toolCallSchema = z
@@ -32,15 +44,15 @@ export type ToolCall = z.infer<typeof toolCallSchema>;
 const name = z.string().min(1).max(64).optional();
 
 export const systemMessageSchema = z
-  .object({ role: z.literal('system'), content: z.union([z.string(), z.array(textPartSchema).min(1)]), name })
+  .object({ role: z.literal('system'), content: z.union([z.string(), z.array(textPartSchema).min(1, 'must not be an empty array')]), name })
   .strict();
 export const userMessageSchema = z
-  .object({ role: z.literal('user'), content: z.union([z.string(), z.array(contentPartSchema).min(1)]), name })
+  .object({ role: z.literal('user'), content: z.union([z.string(), z.array(contentPartSchema).min(1, 'must not be an empty array')]), name })
   .strict();
 export const assistantMessageSchema = z
   .object({
     role: z.literal('assistant'),
-    content: z.union([z.string(), z.array(textPartSchema), z.null()]).optional(),
+    content: z.union([z.string(), z.array(textPartSchema).min(1, 'must not be an empty array'), z.null()]).optional(),
     name,
     tool_calls: z.array(toolCallSchema).min(1).optional(),
     refusal: z.string().nullable().optional(),
@@ -52,7 +64,7 @@ export const assistantMessageSchema = z
 export const toolMessageSchema = z
   .object({
     role: z.literal('tool'),
-    content: z.union([z.string(), z.array(textPartSchema).min(1)]),
+    content: z.union([z.string(), z.array(textPartSchema).min(1, 'must not be an empty array')]),
     tool_call_id: z.string().min(1),
   })
   .strict();
@@ -117,6 +129,7 @@ export const chatCompletionRequestSchema = z
     model: z.string().min(1),
     /** OpenRouter-style fallbacks: tried in order after `model` when it fails before answering. */
     models: z.array(z.string().min(1)).max(8).optional(),
+    // OpenAI accepts a conversation of only system messages; providers that do not answer it with their own 400.
     messages: z.array(chatMessageSchema).min(1),
     stream: z.boolean().optional(),
     stream_options: z.object({ include_usage: z.boolean().optional() }).strict().nullable().optional(),

@@ -1,9 +1,17 @@
 import type { z } from 'zod';
 import { invalidRequest } from '../errors/gateway-error';
 
+/** Keys come from the caller (an unknown field may be a megabyte long): each is shortened in errors. */
+const MAX_KEY_LENGTH = 64;
+
+function shownKey(key: PropertyKey): string {
+  const text = String(key);
+  return text.length > MAX_KEY_LENGTH ? `${text.slice(0, MAX_KEY_LENGTH)}…` : text;
+}
+
 /** `messages[0].content` from a zod issue path. */
 function pathToParam(path: ReadonlyArray<PropertyKey>): string {
-  return path.reduce<string>((text, key) => (typeof key === 'number' ? `${text}[${key}]` : text ? `${text}.${String(key)}` : String(key)), '');
+  return path.reduce<string>((text, key) => (typeof key === 'number' ? `${text}[${key}]` : text ? `${text}.${shownKey(key)}` : shownKey(key)), '');
 }
 
 /**

@@ -84,15 +84,20 @@ export function createAnthropicEventMapper(input: { id: string; model: string })
   return { start, map };
 }
 
-/** Anthropic's error `type` for an HTTP status. */
+/**
+ * Anthropic's error `type` for an HTTP status, as its API documents them (docs.claude.com/en/api/errors): the listed
+ * statuses keep their own type, and every other 4xx (e.g. 415, 422) is `invalid_request_error`, as Anthropic says it
+ * uses that type for unlisted 4xx statuses. 402 (`billing_error`) and 504 (`timeout_error`) are types Anthropic also
+ * returns; 503 is answered as overloaded, Anthropic's type for a temporarily unavailable API.
+ */
 export function anthropicErrorType(status: number): string {
-  if (status === 400 || status === 422) return 'invalid_request_error';
   if (status === 401) return 'authentication_error';
   if (status === 402) return 'billing_error';
   if (status === 403) return 'permission_error';
   if (status === 404) return 'not_found_error';
   if (status === 413) return 'request_too_large';
   if (status === 429) return 'rate_limit_error';
+  if (status >= 400 && status < 500) return 'invalid_request_error';
   if (status === 503 || status === 529) return 'overloaded_error';
   if (status === 504) return 'timeout_error';
   return 'api_error';

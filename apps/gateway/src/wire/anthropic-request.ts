@@ -52,6 +52,10 @@ function mapAssistantTurn(message: AnthropicMessage, index: number): ChatMessage
     else if (block.type === 'thinking' || block.type === 'redacted_thinking') continue;
     else throw invalidRequest(`An assistant message cannot contain a ${block.type} block.`, `messages[${index}].content`);
   }
+  // The schema refuses such a turn already; a turn that arrived empty must never be forwarded.
+  if (text.length === 0 && toolCalls.length === 0) {
+    throw invalidRequest(`Invalid value for 'messages[${index}].content': an assistant message needs a text or tool_use block.`, `messages[${index}].content`);
+  }
   return { role: 'assistant', content: text.length > 0 ? text.join('') : null, ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}) };
 }
 
@@ -84,6 +88,9 @@ export function fromAnthropicRequest(request: AnthropicMessagesRequest): ChatCom
     if (message.role === 'user') messages.push(...mapUserTurn(message, index));
     else messages.push(mapAssistantTurn(message, index));
   });
+  if (!messages.some((message) => message.role === 'user' || message.role === 'assistant')) {
+    throw invalidRequest(`Invalid value for 'messages': must include a user or assistant message besides tool results.`, 'messages');
+  }
   return {
     model: request.model,
     messages,
