@@ -2,8 +2,10 @@
 // account exists (kept in .tollgate/dev-account.json), and prints its key with a ready curl. Ctrl-C stops both.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 
-const port = process.env.PORT ?? '8080';
+const port = process.env.PORT || '8080';
+const host = process.env.HOST || '0.0.0.0';
 const base = `http://127.0.0.1:${port}`;
 const children = [];
 
@@ -61,6 +63,22 @@ async function waitReady() {
   return false;
 }
 
+/**
+ * Whether the gateway's port is free. Checked before starting anything: otherwise the readiness poll below could be
+ * answered by whatever already holds the port (another tollgate) while our gateway exits with EADDRINUSE.
+ */
+function portIsFree() {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', (error) => resolve(error.code !== 'EADDRINUSE'));
+    probe.listen(Number(port), host, () => probe.close(() => resolve(true)));
+  });
+}
+
+if (!(await portIsFree())) {
+  console.error(`port ${port} on ${host} is already in use (another tollgate gateway?): stop it or set PORT`);
+  process.exit(1);
+}
 start('gateway');
 start('billing-worker');
 if (!(await waitReady())) {

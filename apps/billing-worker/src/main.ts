@@ -3,6 +3,9 @@ import { applyMigrations, createPrismaClient, ensureDatabase } from '@tollgate/d
 import { Redis } from 'ioredis';
 import { createMeteringWorker } from './metering-worker';
 
+/** Longest one ledger query may take before its job fails and is retried. */
+const WORKER_QUERY_TIMEOUT_MS = 120_000;
+
 /** Starts the billing worker: metering events from BullMQ → usage rows, ledger entries and debt in Postgres. */
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -10,7 +13,15 @@ async function main(): Promise<void> {
   await checkServices({ databaseUrl: config.DATABASE_URL, redisUrl: config.REDIS_URL, maintenanceDatabase: true });
   await ensureDatabase(config.DATABASE_URL);
   await applyMigrations(config.DATABASE_URL, { schema: config.DATABASE_SCHEMA });
-  const prisma = createPrismaClient({ databaseUrl: config.DATABASE_URL, schema: config.DATABASE_SCHEMA, maxConnections: Math.min(config.WORKER_CONCURRENCY, 20) });
+  // Bounded waits so a black-holed database fails jobs (they are retried) instead of holding them forever; the
+  // query limit is generous (WORKER_QUERY_TIMEOUT_MS): a ledger batch may wait on row locks.
+  const prisma = createPrismaClient({
+    databaseUrl: config.DATABASE_URL,
+    schema: config.DATABASE_SCHEMA,
+    maxConnections: Math.min(config.WORKER_CONCURRENCY, 20),
+    connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
+    queryTimeoutMs: WORKER_QUERY_TIMEOUT_MS,
+  });
   // BullMQ workers block on Redis: their connection must retry forever (maxRetriesPerRequest: null).
   const connection = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
   connection.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));

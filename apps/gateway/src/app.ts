@@ -34,7 +34,7 @@ export function createApp(deps: GatewayDeps): Express {
   app.use(requestIdMiddleware);
 
   app.get('/healthz', healthHandler);
-  app.get('/readyz', readinessHandler(deps.readiness));
+  app.get('/readyz', readinessHandler(deps.readiness, deps.logger));
   app.get('/v1/models', modelsHandler(deps.registry));
 
   const auth = authenticate(deps.keyCache);
@@ -45,7 +45,7 @@ export function createApp(deps: GatewayDeps): Express {
   app.get('/api/capabilities', capabilitiesHandler(deps.registry));
 
   app.use((request, _response, next) => {
-    next(new GatewayError({ status: 404, type: 'invalid_request_error', code: 'not_found', message: `Unknown route: ${request.method} ${request.path}` }));
+    next(new GatewayError({ status: 404, type: 'invalid_request_error', code: 'not_found', message: `Unknown route: ${request.method} ${request.path.length > 200 ? `${request.path.slice(0, 200)}…` : request.path}` }));
   });
   app.use(errorMiddleware(deps.logger));
   return app;

@@ -21,9 +21,25 @@ export interface GatewayRuntime {
   close(): Promise<void>;
 }
 
+/**
+ * Names, once at start, each provider that is not configured and the setting that would enable it: callers are only
+ * told that a provider is not configured on this gateway, so this is where the operator finds what to set.
+ */
+function logUnconfiguredProviders(registry: ProviderRegistry, logger: Logger): void {
+  const missing = new Map<string, string>();
+  for (const { entry, missingSetting } of registry.list()) if (missingSetting) missing.set(entry.provider, missingSetting);
+  for (const [provider, setting] of missing) logger.info({ provider, setting }, `provider ${provider} is not configured (set ${setting}); its models answer 503`);
+}
+
 /** Opens Postgres, Redis, the metering queue and the provider registry from the configuration. */
 export function createGatewayRuntime(config: Config, logger: Logger): GatewayRuntime {
-  const prisma = createPrismaClient({ databaseUrl: config.DATABASE_URL, schema: config.DATABASE_SCHEMA });
+  // Bounded waits: a database that stops answering costs a request at most these, then a 503 (database_unavailable).
+  const prisma = createPrismaClient({
+    databaseUrl: config.DATABASE_URL,
+    schema: config.DATABASE_SCHEMA,
+    connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
+    queryTimeoutMs: config.DATABASE_QUERY_TIMEOUT_MS,
+  });
   // Fail fast while Redis is down (the producer then spools to disk) instead of queueing commands in memory.
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
   redis.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
@@ -35,6 +51,7 @@ export function createGatewayRuntime(config: Config, logger: Logger): GatewayRun
     firstByteMs: config.UPSTREAM_FIRST_BYTE_TIMEOUT_MS,
     idleMs: config.UPSTREAM_IDLE_TIMEOUT_MS,
   });
+  logUnconfiguredProviders(registry, logger);
   const deps: GatewayDeps = {
     registry,
     producer,

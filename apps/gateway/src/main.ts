@@ -2,6 +2,7 @@ import { checkServices, createLogger, loadConfig } from '@tollgate/config';
 import { applyMigrations, ensureDatabase } from '@tollgate/db';
 import { createApp } from './app';
 import { createGatewayRuntime } from './gateway-runtime';
+import { listen } from './listen';
 
 /** Starts the gateway: validate config, check Postgres/Redis, migrate, serve, replay spooled events, stop cleanly. */
 async function main(): Promise<void> {
@@ -14,11 +15,16 @@ async function main(): Promise<void> {
 
   const runtime = createGatewayRuntime(config, logger);
   await runtime.ready();
-  await runtime.deps.producer.replaySpool();
-  const server = createApp(runtime.deps).listen(config.PORT, config.HOST, () => {
-    logger.info({ port: config.PORT }, `tollgate gateway listening on http://${config.HOST}:${config.PORT}`);
+  // Bind before anything else is done for callers: a port already in use ends the process here, exit 1, instead of
+  // a gateway that logs "listening" and serves nothing.
+  const server = await listen(createApp(runtime.deps), config.PORT, config.HOST).catch(async (error: unknown) => {
+    await runtime.close().catch(() => undefined);
+    throw error;
   });
   server.keepAliveTimeout = 65_000;
+  logger.info({ port: config.PORT, host: config.HOST }, `tollgate gateway listening on http://${config.HOST}:${config.PORT}`);
+  // Serving already: a spool that cannot be read now must not end the process (the replay timer tries again).
+  await runtime.deps.producer.replaySpool().catch((error: unknown) => logger.warn({ err: error }, 'metering spool replay failed at start; retrying on the timer'));
 
   const shutdown = (signal: string) => {
     logger.info({ signal }, 'shutting down: finishing open requests');

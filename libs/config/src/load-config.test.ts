@@ -1,6 +1,17 @@
 import { ConfigError } from './config-error';
 import { loadConfig } from './load-config';
 
+/** The ConfigError loadConfig throws for an environment. */
+function configError(env: NodeJS.ProcessEnv): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
 describe('loadConfig', () => {
   it('applies the documented defaults', () => {
     const config = loadConfig({});
@@ -9,21 +20,36 @@ describe('loadConfig', () => {
     expect(config.REDIS_URL).toBe('redis://127.0.0.1:6379');
     expect(config.COMMISSION_RATE).toBe('0.10');
     expect(config.BODY_LIMIT_BYTES).toBe(4 * 1024 * 1024);
+    expect(config.DATABASE_CONNECT_TIMEOUT_MS).toBe(5_000);
+    expect(config.DATABASE_QUERY_TIMEOUT_MS).toBe(10_000);
   });
 
   it('treats empty strings as unset', () => {
     expect(loadConfig({ PORT: '' }).PORT).toBe(8080);
   });
 
-  it('names every bad setting', () => {
-    expect(() => loadConfig({ PORT: 'eighty', REDIS_URL: 'http://x', COMMISSION_RATE: '10%' })).toThrow(ConfigError);
-    try {
-      loadConfig({ PORT: 'eighty', REDIS_URL: 'http://x', COMMISSION_RATE: '10%' });
-    } catch (error) {
-      const message = (error as Error).message;
-      expect(message).toContain('PORT="eighty"');
-      expect(message).toContain('REDIS_URL="http://x"');
-      expect(message).toContain('COMMISSION_RATE="10%"');
-    }
+  it('names every bad setting and what is wrong with it', () => {
+    const { message } = configError({ PORT: 'eighty', REDIS_URL: 'http://x', COMMISSION_RATE: '10%', LOG_LEVEL: 'loud', KEY_CACHE_TTL_MS: '0', UPSTREAM_MAX_ATTEMPTS: '1.5' });
+    expect(message).toContain('PORT: must be a number');
+    expect(message).toContain('REDIS_URL: must be a redis: or rediss: URL');
+    expect(message).toContain('COMMISSION_RATE: must be a non-negative decimal such as 0.10');
+    expect(message).toContain('LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent');
+    expect(message).toContain('KEY_CACHE_TTL_MS: must be greater than 0');
+    expect(message).toContain('UPSTREAM_MAX_ATTEMPTS: must be a whole number');
+  });
+
+  it('never prints the value of a bad setting (a malformed URL may carry a password)', () => {
+    const secrets = {
+      DATABASE_URL: 'postgresql://tollgate:hunter2-secret@db host:5432/tollgate',
+      REDIS_URL: 'redis://:redis-secret@[bad',
+      OPENAI_BASE_URL: 'ftp://user:openai-secret@example.com',
+      OPENAI_API_KEY: 'sk-never-printed',
+      PORT: 'port-secret',
+      METERING_QUEUE: 'queue:secret',
+      BTC_USD_RATE: 'rate-secret',
+    };
+    const { message } = configError(secrets);
+    for (const setting of ['DATABASE_URL', 'REDIS_URL', 'OPENAI_BASE_URL', 'PORT', 'METERING_QUEUE', 'BTC_USD_RATE']) expect(message).toContain(`${setting}: `);
+    for (const secret of ['hunter2', 'redis-secret', 'openai-secret', 'sk-never-printed', 'port-secret', 'queue:secret', 'rate-secret']) expect(message).not.toContain(secret);
   });
 });

@@ -34,6 +34,13 @@ export const configSchema = z.object({
   COMMISSION_RATE: decimalRate.default('0.10'),
   /** Largest request body accepted, in bytes (default 4 MiB). */
   BODY_LIMIT_BYTES: positiveInt.default(4 * 1024 * 1024),
+  /** Opening (or waiting for) a Postgres connection, in milliseconds, before the query fails (gateway and worker). */
+  DATABASE_CONNECT_TIMEOUT_MS: positiveInt.default(5_000),
+  /**
+   * One Postgres query on the gateway's request path, in milliseconds (client side and `statement_timeout`): past
+   * it the caller gets a 503 instead of waiting on a database that stopped answering.
+   */
+  DATABASE_QUERY_TIMEOUT_MS: positiveInt.default(10_000),
   /** How long a key → account lookup is trusted before Postgres is asked again. */
   KEY_CACHE_TTL_MS: positiveInt.default(30_000),
   /** Where metering events wait on local disk while Redis is unreachable. */
@@ -66,15 +73,33 @@ export type Config = z.infer<typeof configSchema>;
 
 /**
  * Reads and validates the configuration from an environment. Empty strings count as unset.
- * Throws a ConfigError naming every bad setting.
+ * Throws a ConfigError naming every bad setting and what is wrong with it — never its value: a malformed URL or
+ * key may hold a password, and this message goes to logs.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
   const parsed = configSchema.safeParse(present);
   if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map((issue) => {
-    const key = issue.path.join('.');
-    return `${key}=${JSON.stringify(env[key] ?? '')}: ${issue.message}`;
-  });
+  const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${describeIssue(issue)}`);
   throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+}
+
+/** What is wrong with a setting, in words that never quote what was given. */
+function describeIssue(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case 'invalid_value':
+      return `must be one of ${issue.values.map((value) => String(value)).join(', ')}`;
+    case 'invalid_type':
+      return issue.expected === 'int' ? 'must be a whole number' : `must be a ${issue.expected}`;
+    case 'too_small':
+      return issue.inclusive === false ? `must be greater than ${String(issue.minimum)}` : `must be at least ${String(issue.minimum)}`;
+    case 'too_big':
+      return issue.inclusive === false ? `must be less than ${String(issue.maximum)}` : `must be at most ${String(issue.maximum)}`;
+    case 'invalid_format':
+    case 'custom':
+      // Our own messages (regex and URL checks) describe the expected form without echoing the input.
+      return issue.message;
+    default:
+      return 'is not valid';
+  }
 }

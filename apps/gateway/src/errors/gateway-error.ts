@@ -10,6 +10,11 @@ export class GatewayError extends Error {
   readonly param: string | null;
   /** Extra response headers (e.g. retry-after). */
   readonly headers: Record<string, string>;
+  /**
+   * True when the caller's message leaves out what the cause says (a provider's own words about tollgate's
+   * account, a missing setting, a database error): the cause must then be logged, with the request id.
+   */
+  readonly causeWithheld: boolean;
 
   constructor(init: {
     status: number;
@@ -19,6 +24,7 @@ export class GatewayError extends Error {
     param?: string | null;
     headers?: Record<string, string>;
     cause?: unknown;
+    causeWithheld?: boolean;
   }) {
     super(init.message, { cause: init.cause });
     this.status = init.status;
@@ -26,6 +32,7 @@ export class GatewayError extends Error {
     this.code = init.code ?? null;
     this.param = init.param ?? null;
     this.headers = init.headers ?? {};
+    this.causeWithheld = init.causeWithheld ?? false;
   }
 }
 
@@ -34,3 +41,14 @@ export const invalidRequest = (message: string, param: string | null = null, cod
 
 export const authenticationError = (message: string, code = 'invalid_api_key') =>
   new GatewayError({ status: 401, type: 'authentication_error', message, code });
+
+/** Postgres cannot be reached or did not answer in time: a 503 the caller may retry; the cause goes to the log. */
+export const databaseUnavailable = (cause: unknown) =>
+  new GatewayError({
+    status: 503,
+    type: 'service_unavailable',
+    code: 'database_unavailable',
+    message: "tollgate's database is unavailable; try again shortly",
+    cause,
+    causeWithheld: true,
+  });

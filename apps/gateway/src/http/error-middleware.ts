@@ -30,6 +30,8 @@ export function errorMiddleware(logger: Logger): ErrorRequestHandler {
     }
     const gatewayError = toGatewayError(error);
     if (gatewayError.status >= 500) logger.error({ err: error, requestId }, gatewayError.message);
+    // The caller was told less than the provider said (e.g. about tollgate's own provider account): keep it for operators.
+    else if (gatewayError.causeWithheld) logger.warn({ err: error, requestId }, gatewayError.message);
     if (response.headersSent) {
       response.end();
       return;

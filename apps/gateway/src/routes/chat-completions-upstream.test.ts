@@ -53,7 +53,8 @@ describe('POST /v1/chat/completions through the OpenAI adapter (loopback replay 
     const error = await client.chat.completions.create({ model: 'openai/gpt-4o-mini', messages }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(OpenAI.APIError);
     expect(error).toMatchObject({ status: 502, type: 'api_error', code: 'upstream_error' });
-    expect((error as Error).message).toContain('The server had an error');
+    expect((error as Error).message).toContain('openai failed (HTTP 500)');
+    expect((error as Error).message).not.toContain('The server had an error'); // the provider's words stay in the log
     expect(upstream.requests).toHaveLength(3); // UPSTREAM_MAX_ATTEMPTS
     const requestId = (error as InstanceType<typeof OpenAI.APIError>).headers?.get('x-tollgate-request-id') as string;
     expect(await gateway.meteringEvent(requestId)).toMatchObject({ status: 'error', cost: { total: '0' } });

@@ -1,0 +1,119 @@
+import net from 'node:net';
+import { createAccountWithKey, TEST_DATABASE_URL } from '@tollgate/db';
+import { startTestGateway, type TestGateway } from '../testing/test-gateway';
+
+/**
+ * A TCP proxy in front of the real Postgres that can black-hole it (connections stay open, nothing is answered:
+ * a partitioned or frozen database) or refuse it (nothing listens), and bring it back.
+ */
+async function startDatabaseProxy(target: { host: string; port: number }) {
+  let mode: 'forward' | 'black-hole' = 'forward';
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    sockets.add(client);
+    client.on('close', () => sockets.delete(client));
+    client.on('error', () => undefined);
+    if (mode === 'black-hole') return; // accepted, never answered
+    const upstream = net.connect(target.port, target.host);
+    sockets.add(upstream);
+    upstream.on('close', () => sockets.delete(upstream));
+    upstream.on('error', () => client.destroy());
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+    // Forward only while forwarding: a black hole swallows what is in flight too.
+    client.on('data', (chunk: Buffer) => mode === 'forward' && upstream.write(chunk));
+    upstream.on('data', (chunk: Buffer) => mode === 'forward' && client.write(chunk));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  const url = new URL(TEST_DATABASE_URL);
+  url.host = `127.0.0.1:${port}`;
+  return {
+    url: url.toString(),
+    blackHole() {
+      mode = 'black-hole';
+    },
+    forward() {
+      mode = 'forward';
+      // Connections that lost bytes are unusable: drop them so the pool opens new ones.
+      for (const socket of sockets) socket.destroy();
+    },
+    async refuse() {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+describe('Postgres unreachable while serving', () => {
+  let gateway: TestGateway;
+  let proxy: Awaited<ReturnType<typeof startDatabaseProxy>>;
+  let uncachedKey: string;
+
+  beforeAll(async () => {
+    const target = new URL(TEST_DATABASE_URL);
+    proxy = await startDatabaseProxy({ host: target.hostname, port: Number(target.port || 5432) });
+    gateway = await startTestGateway({
+      DATABASE_URL: proxy.url,
+      DATABASE_CONNECT_TIMEOUT_MS: '300',
+      DATABASE_QUERY_TIMEOUT_MS: '500',
+      KEY_CACHE_TTL_MS: '60000',
+    });
+    ({ apiKey: uncachedKey } = await createAccountWithKey(gateway.db.prisma, { name: 'not-yet-seen', creditLimit: '1' }));
+  });
+  afterAll(async () => {
+    await gateway.close();
+    await proxy.refuse().catch(() => undefined);
+  });
+
+  const balance = (key: string) => fetch(`${gateway.url}/v1/balance`, { headers: { authorization: `Bearer ${key}` } });
+  const chat = (key: string) =>
+    fetch(`${gateway.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'tollgate/echo', messages: [{ role: 'user', content: 'hi' }] }),
+    });
+  const messages = (key: string) =>
+    fetch(`${gateway.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'x-api-key': key, 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
+      body: JSON.stringify({ model: 'tollgate/echo', max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] }),
+    });
+
+  /** Answers 503 database_unavailable (OpenAI shape), well within the timeouts: never a 500, never a hang. */
+  async function expectDatabaseUnavailable(response: Promise<Response>) {
+    const startedAt = Date.now();
+    const answered = await response;
+    expect(Date.now() - startedAt).toBeLessThan(5_000);
+    expect(answered.status).toBe(503);
+    expect(await answered.json()).toEqual({
+      error: { type: 'service_unavailable', code: 'database_unavailable', param: null, message: "tollgate's database is unavailable; try again shortly" },
+    });
+  }
+
+  it('answers 503 database_unavailable on a black-holed database, for cached and uncached keys, then recovers', async () => {
+    expect((await balance(gateway.apiKey)).status).toBe(200); // caches the key
+
+    proxy.blackHole();
+    await expectDatabaseUnavailable(balance(gateway.apiKey)); // key cached: the balance query times out
+    await expectDatabaseUnavailable(balance(uncachedKey)); // the key lookup times out
+    await expectDatabaseUnavailable(chat(uncachedKey));
+    const anthropic = await messages(uncachedKey);
+    expect(anthropic.status).toBe(503);
+    expect(await anthropic.json()).toMatchObject({ type: 'error', error: { message: "tollgate's database is unavailable; try again shortly" } });
+    const ready = await fetch(`${gateway.url}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toEqual({ status: 'not_ready', checks: { redis: 'ok', postgres: 'unreachable' } });
+
+    proxy.forward();
+    expect((await balance(uncachedKey)).status).toBe(200);
+    expect((await fetch(`${gateway.url}/readyz`)).status).toBe(200);
+  });
+
+  it('answers 503 database_unavailable when the database refuses connections', async () => {
+    await proxy.refuse();
+    await expectDatabaseUnavailable(balance(gateway.apiKey));
+    const { apiKey } = await createAccountWithKey(gateway.db.prisma, { name: 'refused', creditLimit: '1' });
+    await expectDatabaseUnavailable(chat(apiKey));
+  });
+});
