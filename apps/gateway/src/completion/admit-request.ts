@@ -1,20 +1,34 @@
-import type { CatalogEntry } from '@tollgate/providers';
+import { InvalidOutputBudgetError, outputBudget, type CatalogEntry } from '@tollgate/providers';
 import type { ChatCompletionRequest } from '@tollgate/schemas';
+import { invalidRequest } from '../errors/gateway-error';
 import type { Reservation } from '../funds/funds-guard';
 import { worstCaseCost } from '../funds/worst-case-cost';
-import { candidateModels } from './attempt-models';
+import { candidateModels, type Candidate } from './attempt-models';
 import type { CompletionContext, CompletionDeps } from './completion-deps';
 
+/** What admission decided: the models that may serve the request, each with its output budget, and the hold. */
+export interface Admission {
+  candidates: Candidate[];
+  reservation: Reservation;
+}
+
+/** The output budget of one candidate; a caller's value that conflicts or exceeds the model's maximum is a 400. */
+function budgetFor(request: ChatCompletionRequest, entry: CatalogEntry): number {
+  try {
+    return outputBudget(request, entry);
+  } catch (error) {
+    if (error instanceof InvalidOutputBudgetError) throw invalidRequest(error.message, error.param, 'invalid_max_tokens');
+    throw error;
+  }
+}
+
 /**
- * Admission: resolves the candidate models (400 for an unknown one) and reserves the request's worst-case cost
- * against the caller's funds (402 when it does not fit). The reservation is settled when the request is metered.
+ * Admission: resolves the candidate models (400 for an unknown one), computes each one's output budget ONCE (the
+ * number reserved is the number sent upstream), and reserves the request's worst-case cost against the caller's
+ * funds (402 when it does not fit). The reservation is settled when the request is metered.
  */
-export async function admitRequest(
-  deps: CompletionDeps,
-  request: ChatCompletionRequest,
-  context: CompletionContext,
-): Promise<{ candidates: CatalogEntry[]; reservation: Reservation }> {
-  const candidates = candidateModels(deps, request);
+export async function admitRequest(deps: CompletionDeps, request: ChatCompletionRequest, context: CompletionContext): Promise<Admission> {
+  const candidates = candidateModels(deps, request).map((entry) => ({ entry, maxOutputTokens: budgetFor(request, entry) }));
   const reservation = await deps.funds.reserve({
     accountId: context.caller.accountId,
     creditLimit: context.caller.creditLimit,

@@ -5,6 +5,13 @@ import type { CompletionDeps } from './completion-deps';
 /** Longest wait a provider's retry-after may impose before we fall back instead. */
 const MAX_RETRY_AFTER_MS = 10_000;
 
+/** A model that may serve the request, with the output budget admission computed (and reserved) for it. */
+export interface Candidate {
+  entry: CatalogEntry;
+  /** Sent upstream as the model's output limit: exactly the figure the reservation was sized from. */
+  maxOutputTokens: number;
+}
+
 /** Why the attempts ended without a success: the last error, and the last model that was tried. */
 export class AttemptsFailedError extends Error {
   override readonly name = 'AttemptsFailedError';
@@ -12,6 +19,11 @@ export class AttemptsFailedError extends Error {
     readonly lastError: unknown,
     /** Set when some provider was reached (the request may then have cost something). */
     readonly lastEntry: CatalogEntry | undefined,
+    /**
+     * True when the last model may have generated (and will bill) output: the caller left mid-attempt, or the
+     * attempt timed out or broke after the request was sent. Such a request is billed for its prompt.
+     */
+    readonly mayHaveGenerated = false,
   ) {
     super(lastError instanceof Error ? lastError.message : String(lastError));
   }
@@ -33,20 +45,32 @@ export function candidateModels(deps: CompletionDeps, request: ChatCompletionReq
 }
 
 /**
- * Runs `attempt` on each candidate model until one succeeds: retryable upstream errors (408/409/429/5xx, network)
- * are retried with exponential backoff (honouring retry-after), then the next model is tried. A non-retryable
- * upstream error that blames the request (4xx) ends the attempts at once: another model would refuse it too.
- * Only what happens before the first byte reaches the caller is retried; `attempt` must resolve at that point.
+ * Runs `attempt` on each candidate model until one succeeds: upstream errors that prove nothing was generated and
+ * may pass (408/409/429/5xx answers, connections that could not be opened) are retried with exponential backoff
+ * (honouring retry-after), then the next model is tried. Nothing is tried again once the request may have reached
+ * a model — a timeout or broken connection after it was sent, or the caller leaving — since every further try would
+ * be a generation the provider bills. A non-retryable error that blames the request (4xx) ends the attempts at
+ * once: another model would refuse it too. Only what happens before the first byte reaches the caller is retried;
+ * `attempt` must resolve at that point.
  */
 export async function attemptModels<T>(
   deps: CompletionDeps,
-  candidates: readonly CatalogEntry[],
-  signal: AbortSignal,
-  attempt: (entry: CatalogEntry, model: ChatModel) => Promise<T>,
+  candidates: readonly Candidate[],
+  run: {
+    /** The gateway's request id, for the log lines of each failed try. */
+    requestId: string;
+    /** Aborted when the caller leaves: no further try is started for no one. */
+    caller: AbortSignal;
+    /** The signal the attempts run under (a non-streaming call is not cut when the caller leaves). */
+    attempt: AbortSignal;
+  },
+  attempt: (candidate: Candidate, model: ChatModel) => Promise<T>,
 ): Promise<{ entry: CatalogEntry; value: T }> {
+  const signal = run.caller;
   let lastError: unknown;
   let lastReached: CatalogEntry | undefined;
-  for (const entry of candidates) {
+  for (const candidate of candidates) {
+    const { entry } = candidate;
     let model: ChatModel;
     try {
       model = deps.registry.resolve(entry.id).model;
@@ -57,21 +81,26 @@ export async function attemptModels<T>(
     }
     for (let attemptNumber = 1; attemptNumber <= deps.maxAttempts; attemptNumber += 1) {
       try {
-        return { entry, value: await attempt(entry, model) };
+        return { entry, value: await attempt(candidate, model) };
       } catch (error) {
-        // The caller left mid-attempt (however the adapter reported the abort): the request was already sent and
-        // the provider may bill it, so this model counts as reached.
-        if (signal.aborted) throw new AttemptsFailedError(error, entry);
-        if (!(error instanceof ProviderError)) throw new AttemptsFailedError(error, lastReached);
-        lastError = error;
-        if (error.statusCode !== 0) lastReached = entry;
-        deps.logger.warn({ provider: entry.provider, model: entry.id, status: error.statusCode, attempt: attemptNumber }, error.message);
-        if (!error.isRetryable) {
-          if (error.statusCode >= 400 && error.statusCode < 500) throw new AttemptsFailedError(error, lastReached);
+        const providerError = error instanceof ProviderError ? error : undefined;
+        // An abort however the adapter reported it (no upstream status), or a timeout / broken connection after
+        // the request was sent: the model may be generating, and the provider bills it.
+        const aborted = run.attempt.aborted && !providerError?.statusCode;
+        if (aborted || providerError?.reachedModel) {
+          deps.logger.warn({ requestId: run.requestId, provider: entry.provider, model: entry.id, attempt: attemptNumber, aborted }, `not retried: ${String((error as Error)?.message ?? error)}`);
+          throw new AttemptsFailedError(error, entry, true);
+        }
+        if (!providerError) throw new AttemptsFailedError(error, lastReached);
+        lastError = providerError;
+        if (providerError.statusCode !== 0) lastReached = entry;
+        deps.logger.warn({ requestId: run.requestId, provider: entry.provider, model: entry.id, status: providerError.statusCode, attempt: attemptNumber }, providerError.message);
+        if (!providerError.isRetryable) {
+          if (providerError.statusCode >= 400 && providerError.statusCode < 500) throw new AttemptsFailedError(providerError, lastReached);
           break;
         }
         if (attemptNumber === deps.maxAttempts || signal.aborted) break;
-        const delay = error.retryAfterMs ?? deps.retryBaseDelayMs * 2 ** (attemptNumber - 1) * (0.5 + Math.random() / 2);
+        const delay = providerError.retryAfterMs ?? deps.retryBaseDelayMs * 2 ** (attemptNumber - 1) * (0.5 + Math.random() / 2);
         if (delay > MAX_RETRY_AFTER_MS) break;
         await new Promise((resolve) => setTimeout(resolve, delay));
         if (signal.aborted) break; // left while we waited: the next try would be sent for no one

@@ -1,12 +1,14 @@
-import { priceUsage } from '@tollgate/billing';
-import type { CatalogEntry } from '@tollgate/providers';
-import type { Cost, MeteringEvent, MeteringStatus, Usage } from '@tollgate/schemas';
+import { compareDecimals, priceUsage } from '@tollgate/billing';
+import { pricesFor, type CatalogEntry } from '@tollgate/providers';
+import { promptTokens, type Cost, type MeteringEvent, type MeteringStatus, type Usage } from '@tollgate/schemas';
 import type { Reservation } from '../funds/funds-guard';
 import type { CompletionContext, CompletionDeps } from './completion-deps';
 
 /**
- * Prices a finished request at its catalog prices and emits its one metering event. Returns the cost the caller is
- * shown, which is exactly what the ledger will record. Resolves once the event is queued or spooled.
+ * Prices a finished request at its catalog prices (the tier its prompt reached) and emits its one metering event,
+ * then settles the reservation to that cost — in that order, so the hold stays until the event is queued or
+ * spooled. Returns the cost the caller is shown, which is exactly what the ledger will record. A provider that
+ * reported more than the reservation covered is billed what it reported, and the event says so.
  */
 export async function meterCompletion(
   deps: CompletionDeps,
@@ -21,8 +23,15 @@ export async function meterCompletion(
     errorCode?: string;
   },
 ): Promise<Cost> {
-  const cost = priceUsage(input.usage, input.entry.prices, deps.commissionRate);
-  await input.reservation.settle(cost.total);
+  const prices = pricesFor(input.entry, promptTokens(input.usage));
+  const cost = priceUsage(input.usage, prices, deps.commissionRate);
+  const exceededReservation = compareDecimals(cost.total, input.reservation.worstCaseUsd) > 0;
+  if (exceededReservation) {
+    deps.logger.warn(
+      { requestId: context.requestId, accountId: context.caller.accountId, model: input.entry.id, reserved: input.reservation.worstCaseUsd, cost: cost.total, usage: input.usage },
+      'usage exceeded the reservation: billed as reported',
+    );
+  }
   const started = context.startedAt.getTime();
   const event: MeteringEvent = {
     version: 1,
@@ -34,12 +43,13 @@ export async function meterCompletion(
     model: input.entry.id,
     provider: input.entry.provider,
     usage: input.usage,
-    prices: input.entry.prices,
+    prices,
     commissionRate: deps.commissionRate,
     cost,
     status: input.status,
     streamed: input.streamed,
     errorCode: input.errorCode,
+    ...(exceededReservation ? { exceededReservation } : {}),
     timings: {
       startedAt: context.startedAt.toISOString(),
       firstByteMs: input.firstByteAt === undefined ? undefined : Math.max(0, input.firstByteAt - started),
@@ -47,5 +57,6 @@ export async function meterCompletion(
     },
   };
   await deps.producer.emit(event);
+  await input.reservation.settle(cost.total);
   return cost;
 }

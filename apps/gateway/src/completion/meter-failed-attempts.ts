@@ -8,8 +8,9 @@ import { meterCompletion } from './meter-completion';
 
 /**
  * When no model answered: meters the request once if a provider was reached — `partial` with the prompt estimated
- * when the caller left (the provider already has the request and may bill it), `error` at no cost otherwise — and
- * returns the error the caller should see.
+ * when the model may have generated (the caller left mid-attempt, or the attempt timed out or broke after the
+ * request was sent: the provider has it and bills it), `error` at no cost when the provider answered with an
+ * error — and returns the error the caller should see.
  */
 export async function meterFailedAttempts(
   deps: CompletionDeps,
@@ -20,14 +21,14 @@ export async function meterFailedAttempts(
   const { error } = input;
   const cause = error instanceof AttemptsFailedError ? error.lastError : error;
   if (error instanceof AttemptsFailedError && error.lastEntry) {
-    const abandoned = context.signal.aborted;
+    const billed = error.mayHaveGenerated;
     await meterCompletion(deps, context, {
       entry: error.lastEntry,
-      usage: abandoned ? estimateUsage(request, '') : emptyUsage('estimated'),
-      status: abandoned ? 'partial' : 'error',
+      usage: billed ? estimateUsage(request, '') : emptyUsage('estimated'),
+      status: billed ? 'partial' : 'error',
       streamed: input.streamed,
       reservation: input.reservation,
-      errorCode: abandoned ? 'client_disconnected' : (toGatewayError(cause).code ?? 'upstream_error'),
+      errorCode: context.signal.aborted ? 'client_disconnected' : (toGatewayError(cause).code ?? 'upstream_error'),
     });
   }
   return cause;

@@ -22,6 +22,12 @@ export interface CompletionStream {
   entry: CatalogEntry;
   warnings: SettingWarning[];
   parts: AsyncGenerator<CompletionPart>;
+  /**
+   * Ends the stream in whatever state it is — read to its end, stopped halfway, or never started: stops the upstream
+   * and meters what was generated if that has not happened yet, then resolves once the event is queued. Idempotent;
+   * every route calls it in `finally`, so no path leaves a stream unmetered or its reservation held.
+   */
+  close(): Promise<void>;
 }
 
 /**
@@ -30,16 +36,13 @@ export interface CompletionStream {
  * way: `ok` with the provider's usage; `partial` when the provider failed mid-stream or the caller went away
  * (usage so far, estimated from the text when the provider reported none).
  */
-export async function streamCompletion(
-  deps: CompletionDeps,
-  request: ChatCompletionRequest,
-  context: CompletionContext,
-): Promise<CompletionStream> {
+export async function streamCompletion(deps: CompletionDeps, request: ChatCompletionRequest, context: CompletionContext): Promise<CompletionStream> {
   const { candidates, reservation } = await admitRequest(deps, request, context);
   let opened;
   try {
-    opened = await attemptModels(deps, candidates, context.signal, async (_entry, model) => {
-      const iterator = model.stream(request, { signal: context.signal, requestId: context.requestId, strict: context.strict })[Symbol.asyncIterator]();
+    opened = await attemptModels(deps, candidates, { requestId: context.requestId, caller: context.signal, attempt: context.signal }, async (candidate, model) => {
+      const options = { signal: context.signal, requestId: context.requestId, strict: context.strict, maxOutputTokens: candidate.maxOutputTokens };
+      const iterator = model.stream(request, options)[Symbol.asyncIterator]();
       const first = await iterator.next();
       if (first.done || first.value.type !== 'stream-start') {
         const error = first.done ? undefined : first.value.type === 'error' ? first.value.error : undefined;
@@ -54,69 +57,82 @@ export async function streamCompletion(
     throw cause;
   }
   const { entry, value } = opened;
-  return { entry, warnings: value.start.warnings, parts: meteredParts(deps, request, context, entry, value.iterator, reservation) };
+  return { entry, warnings: value.start.warnings, ...meteredParts(deps, request, context, entry, value.iterator, reservation) };
 }
 
-async function* meteredParts(
+/** The parts of an opened stream and the `close()` that guarantees it is metered once. */
+function meteredParts(
   deps: CompletionDeps,
   request: ChatCompletionRequest,
   context: CompletionContext,
   entry: CatalogEntry,
   iterator: AsyncIterator<StreamPart>,
   reservation: Reservation,
-): AsyncGenerator<CompletionPart> {
+): Pick<CompletionStream, 'parts' | 'close'> {
   const firstByteAt = Date.now();
   let generated = '';
-  let outcome: { status: MeteringStatus; usage?: Usage; errorCode?: string } | undefined;
-  const meter = (status: MeteringStatus, usage: Usage | undefined, errorCode?: string) =>
-    meterCompletion(deps, context, { entry, usage: usage ?? estimateUsage(request, generated), status, streamed: true, reservation, firstByteAt, errorCode });
-  try {
-    for (;;) {
-      const next = await iterator.next();
-      if (context.signal.aborted) {
-        // The caller went away: whatever the adapter made of the abort, it is a disconnect, billed as generated.
-        const usage = next.done || next.value.type !== 'error' ? undefined : next.value.usage;
-        outcome = { status: 'partial', errorCode: 'client_disconnected' };
-        await meter('partial', usage, 'client_disconnected');
-        return;
+  let metered: Promise<Cost> | undefined;
+  /** The request's one metering: later calls return the first one's cost. */
+  const meter = (status: MeteringStatus, usage: Usage | undefined, errorCode?: string): Promise<Cost> =>
+    (metered ??= meterCompletion(deps, context, { entry, usage: usage ?? estimateUsage(request, generated), status, streamed: true, reservation, firstByteAt, errorCode }));
+  /** The consumer stopped reading (client disconnected): stop the upstream and bill what was generated. */
+  const abandon = async () => {
+    if (metered) return;
+    await iterator.return?.(undefined);
+    await meter('partial', undefined, 'client_disconnected');
+  };
+
+  async function* parts(): AsyncGenerator<CompletionPart> {
+    try {
+      for (;;) {
+        const next = await iterator.next();
+        if (context.signal.aborted) {
+          // The caller went away: whatever the adapter made of the abort, it is a disconnect, billed as generated.
+          await meter('partial', next.done || next.value.type !== 'error' ? undefined : next.value.usage, 'client_disconnected');
+          return;
+        }
+        if (next.done) {
+          const error = toGatewayError(new ProviderError({ provider: entry.provider, message: `${entry.provider} stream ended early`, statusCode: 502 }));
+          deps.logger.warn({ requestId: context.requestId, provider: entry.provider, model: entry.id }, error.message);
+          const usage = estimateUsage(request, generated);
+          yield { type: 'error', error, usage, cost: await meter('partial', usage, 'stream_ended_early') };
+          return;
+        }
+        const part = next.value;
+        if (part.type === 'text-delta' || part.type === 'reasoning-delta') generated += part.text;
+        if (part.type === 'tool-call-delta') generated += (part.name ?? '') + part.argumentsDelta;
+        if (part.type === 'finish') {
+          const usage = part.usage ?? estimateUsage(request, generated);
+          yield { type: 'finish', finishReason: part.finishReason, usage, cost: await meter('ok', usage) };
+          return;
+        }
+        if (part.type === 'error') {
+          const usage = part.usage ?? estimateUsage(request, generated);
+          const error = toGatewayError(part.error);
+          deps.logger.warn({ err: part.error, requestId: context.requestId, provider: entry.provider, model: entry.id }, `stream failed mid-way: ${error.message}`);
+          yield { type: 'error', error, usage, cost: await meter('partial', usage, error.code ?? 'upstream_error') };
+          return;
+        }
+        if (part.type !== 'stream-start') yield part;
       }
-      if (next.done) {
-        outcome = { status: 'partial', errorCode: 'stream_ended_early' };
-        const error = toGatewayError(new ProviderError({ provider: entry.provider, message: `${entry.provider} stream ended early`, statusCode: 502 }));
-        const usage = estimateUsage(request, generated);
-        yield { type: 'error', error, usage, cost: await meter('partial', usage, 'stream_ended_early') };
-        return;
-      }
-      const part = next.value;
-      if (part.type === 'text-delta' || part.type === 'reasoning-delta') generated += part.text;
-      if (part.type === 'tool-call-delta') generated += (part.name ?? '') + part.argumentsDelta;
-      if (part.type === 'finish') {
-        const usage = part.usage ?? estimateUsage(request, generated);
-        outcome = { status: 'ok', usage };
-        yield { type: 'finish', finishReason: part.finishReason, usage, cost: await meter('ok', usage) };
-        return;
-      }
-      if (part.type === 'error') {
-        const usage = part.usage ?? estimateUsage(request, generated);
-        const error = toGatewayError(part.error);
-        outcome = { status: 'partial', usage, errorCode: error.code ?? 'upstream_error' };
-        yield { type: 'error', error, usage, cost: await meter('partial', usage, outcome.errorCode) };
-        return;
-      }
-      if (part.type !== 'stream-start') yield part;
-    }
-  } catch (error) {
-    if (outcome) throw error;
-    // The caller went away (abort) or the upstream broke in a way the adapter did not catch.
-    const errorCode = context.signal.aborted ? 'client_disconnected' : 'stream_failed';
-    outcome = { status: 'partial', errorCode };
-    await meter('partial', undefined, errorCode);
-    if (!context.signal.aborted) throw error;
-  } finally {
-    if (!outcome) {
-      // The consumer stopped reading (client disconnected): stop the upstream and bill what was generated.
-      await iterator.return?.(undefined);
-      await meter('partial', undefined, 'client_disconnected');
+    } catch (error) {
+      if (metered) throw error;
+      // The caller went away (abort) or the upstream broke in a way the adapter did not catch.
+      await meter('partial', undefined, context.signal.aborted ? 'client_disconnected' : 'stream_failed');
+      if (!context.signal.aborted) throw error;
+    } finally {
+      await abandon();
     }
   }
+
+  const generator = parts();
+  return {
+    parts: generator,
+    async close() {
+      // Returning a generator that never started skips its body (and its `finally`): abandon() covers that too.
+      if (!metered) await generator.return(undefined);
+      await abandon();
+      await metered;
+    },
+  };
 }

@@ -31,6 +31,8 @@ return 1
 
 /** A hold on an account's funds for one request; settle it with the actual cost (or release it) exactly once. */
 export interface Reservation {
+  /** The worst-case cost the hold was sized from (USD): what the provider may bill without exceeding it. */
+  readonly worstCaseUsd: string;
   settle(actualUsd: string): Promise<void>;
   release(): Promise<void>;
 }
@@ -60,7 +62,7 @@ export class FundsGuard {
       if (result[0] === -1) result = await this.run(key, limit, amount, toNanoUsdCeil(await this.loadDebt(input.accountId)).toString());
     } catch (error) {
       this.logger.warn({ err: error, accountId: input.accountId }, 'funds guard unavailable: admitting without a reservation');
-      return { settle: async () => undefined, release: async () => undefined };
+      return { worstCaseUsd: input.worstCaseUsd, settle: async () => undefined, release: async () => undefined };
     }
     if (result[0] === 0) {
       const remaining = limit - BigInt(result[1]) - BigInt(result[2]);
@@ -82,7 +84,7 @@ export class FundsGuard {
         this.logger.warn({ err: error, accountId: input.accountId }, 'funds guard: could not settle a reservation');
       }
     };
-    return { settle: (actualUsd) => finish(toNanoUsdCeil(actualUsd)), release: () => finish(0n) };
+    return { worstCaseUsd: input.worstCaseUsd, settle: (actualUsd) => finish(toNanoUsdCeil(actualUsd)), release: () => finish(0n) };
   }
 
   private async run(key: string, limit: bigint, amount: bigint, seed: string): Promise<[number, string, string]> {

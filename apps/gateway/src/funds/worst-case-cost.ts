@@ -1,30 +1,35 @@
 import { maxDecimal, priceUsage } from '@tollgate/billing';
-import { countRequestTokens, type CatalogEntry } from '@tollgate/providers';
+import { inputTokenUpperBound, pricesFor, type CatalogEntry, type ModelPrices } from '@tollgate/providers';
 import { emptyUsage, type ChatCompletionRequest } from '@tollgate/schemas';
-
-/** Tokens assumed per image when reserving funds (images are not counted by the text tokenizer). */
-const TOKENS_PER_IMAGE = 1_600;
+import type { Candidate } from '../completion/attempt-models';
 
 /**
- * The most a request can cost on any of its candidate models: every prompt token at the dearest input price
- * (cache writes cost more than plain input), and the whole output budget (`max_tokens`, else the model's maximum)
- * at the dearest output price (reasoning may cost more), commission included.
+ * The dearest price per token class a prompt of up to `promptTokens` can be billed at on this model: the base
+ * prices and every tier the prompt may reach, with cache writes as dear as they get (they cost more than plain
+ * input) and reasoning as dear as it gets (it may cost more than output).
  */
-export function worstCaseCost(request: ChatCompletionRequest, candidates: readonly CatalogEntry[], commissionRate: string): string {
-  const images = request.messages.reduce(
-    (count, message) => count + (Array.isArray(message.content) ? message.content.filter((part) => part.type === 'image_url').length : 0),
-    0,
-  );
-  const inputTokens = countRequestTokens(request) + images * TOKENS_PER_IMAGE;
+function dearestPrices(entry: CatalogEntry, promptTokens: number): Pick<ModelPrices, 'input' | 'output'> {
+  const reachable = [entry.prices, pricesFor(entry, promptTokens)];
+  let input = '0';
+  let output = '0';
+  for (const prices of reachable) {
+    input = maxDecimal(input, maxDecimal(prices.input, prices.cacheWrite ?? '0'));
+    output = maxDecimal(output, maxDecimal(prices.output, prices.reasoning ?? '0'));
+  }
+  return { input, output };
+}
+
+/**
+ * The most a request can cost on any of its candidate models, commission included: a true upper bound of its
+ * prompt tokens (linear in the request's bytes, no tokenizer: see `inputTokenUpperBound`) at the dearest input
+ * price, plus the whole output budget computed for that model at admission at the dearest output price.
+ */
+export function worstCaseCost(request: ChatCompletionRequest, candidates: readonly Candidate[], commissionRate: string): string {
   let worst = '0';
-  for (const entry of candidates) {
-    const outputTokens = Math.min(request.max_completion_tokens ?? request.max_tokens ?? entry.maxOutputTokens, entry.maxOutputTokens);
-    const prices = {
-      input: maxDecimal(entry.prices.input, entry.prices.cacheWrite ?? '0'),
-      output: maxDecimal(entry.prices.output, entry.prices.reasoning ?? '0'),
-    };
-    const cost = priceUsage({ ...emptyUsage(), inputTokens, outputTokens }, prices, commissionRate).total;
-    worst = maxDecimal(cost, worst);
+  for (const { entry, maxOutputTokens } of candidates) {
+    const inputTokens = inputTokenUpperBound(request, entry);
+    const usage = { ...emptyUsage(), inputTokens, outputTokens: maxOutputTokens };
+    worst = maxDecimal(worst, priceUsage(usage, dearestPrices(entry, inputTokens), commissionRate).total);
   }
   return worst;
 }

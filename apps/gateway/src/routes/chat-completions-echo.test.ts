@@ -1,5 +1,5 @@
 import OpenAI from 'openai';
-import { countTextTokens } from '@tollgate/providers';
+import { estimateTextTokens } from '@tollgate/providers';
 import { startTestGateway, type TestGateway } from '../testing/test-gateway';
 
 describe('POST /v1/chat/completions with tollgate/echo, through the official openai SDK', () => {
@@ -20,7 +20,7 @@ describe('POST /v1/chat/completions with tollgate/echo, through the official ope
     expect(data.choices[0].message).toMatchObject({ role: 'assistant', content: 'Hello there, gateway!' });
     expect(data.choices[0].finish_reason).toBe('stop');
     const usage = data.usage as unknown as { prompt_tokens: number; completion_tokens: number; total_tokens: number; cost: Record<string, string> };
-    expect(usage.completion_tokens).toBe(countTextTokens('Hello there, gateway!'));
+    expect(usage.completion_tokens).toBe(estimateTextTokens('Hello there, gateway!'));
     expect(usage.total_tokens).toBe(usage.prompt_tokens + usage.completion_tokens);
     expect(usage.cost).toEqual({ base: expect.stringMatching(/^0\.\d+$/), commission: expect.any(String), total: expect.any(String) });
 

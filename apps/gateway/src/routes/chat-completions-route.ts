@@ -25,11 +25,15 @@ export function chatCompletionsHandler(deps: CompletionDeps) {
     }
 
     const stream = await streamCompletion(deps, body, context);
-    startSse(response, warningHeaders(stream.warnings));
-    const toChunks = createOpenAiChunkMapper({ id, created, model: stream.entry.id, includeUsage: body.stream_options?.include_usage === true });
-    const delivered = await pipeSse(response, stream.parts, (part) => toChunks(part).map((chunk) => ({ data: JSON.stringify(chunk) })));
-    if (!delivered) return;
-    await writeSse(response, '[DONE]');
-    response.end();
+    try {
+      startSse(response, warningHeaders(stream.warnings));
+      const toChunks = createOpenAiChunkMapper({ id, created, model: stream.entry.id, includeUsage: body.stream_options?.include_usage === true });
+      const delivered = await pipeSse(response, stream.parts, (part) => toChunks(part).map((chunk) => ({ data: JSON.stringify(chunk) })));
+      if (!delivered) return;
+      await writeSse(response, '[DONE]');
+      response.end();
+    } finally {
+      await stream.close();
+    }
   };
 }

@@ -32,6 +32,27 @@ describe('POST /v1/messages through the official @anthropic-ai/sdk', () => {
     await openaiUpstream.close();
   });
 
+  it('says that cache_control is not forwarded (a warning header, or a 400 in strict mode), never silently', async () => {
+    const body = {
+      model: 'tollgate/echo',
+      max_tokens: 16,
+      system: [{ type: 'text', text: 'A long shared preamble.', cache_control: { type: 'ephemeral' } }],
+      messages: [{ role: 'user', content: 'hi' }],
+    };
+    const post = (headers: Record<string, string> = {}) =>
+      fetch(`${gateway.url}/v1/messages`, {
+        method: 'POST',
+        headers: { 'x-api-key': gateway.apiKey, 'content-type': 'application/json', ...headers },
+        body: JSON.stringify(body),
+      });
+    const lenient = await post();
+    expect(lenient.status).toBe(200);
+    expect(lenient.headers.get('x-tollgate-warnings')).toMatch(/cache_control is not forwarded.*system\[0\]\.cache_control/);
+    const strict = await post({ 'x-tollgate-strict': 'true' });
+    expect(strict.status).toBe(400);
+    expect(await strict.json()).toMatchObject({ type: 'error', error: { type: 'invalid_request_error', message: expect.stringContaining('cache_control') } });
+  });
+
   it('serves a Claude model natively: Anthropic message shape, usage and cost, metered', async () => {
     anthropicUpstream.enqueue({ json: fixtureJson('anthropic', 'anthropic-text') });
     const { data: message, response } = await client.messages
@@ -70,7 +91,7 @@ describe('POST /v1/messages through the official @anthropic-ai/sdk', () => {
     openaiUpstream.enqueue({ json: fixtureJson('openai', 'openai-text') });
     const openai = await client.messages.create({ model: 'gpt-4o-mini', max_tokens: 500, system: 'sys', messages: [{ role: 'user', content: 'Invent a holiday' }] });
     expect(openai).toMatchObject({ model: 'openai/gpt-4o-mini', stop_reason: 'end_turn', usage: { input_tokens: 16, output_tokens: 363 } });
-    expect(openaiUpstream.requests[0].body).toMatchObject({ model: 'gpt-4o-mini', max_tokens: 500, messages: [{ role: 'system', content: 'sys' }, { role: 'user', content: 'Invent a holiday' }] });
+    expect(openaiUpstream.requests[0].body).toMatchObject({ model: 'gpt-4o-mini', max_completion_tokens: 500, messages: [{ role: 'system', content: 'sys' }, { role: 'user', content: 'Invent a holiday' }] });
 
     const streamed = await client.messages.stream({ model: 'tollgate/echo', max_tokens: 64, messages: [{ role: 'user', content: 'one two three' }] }).finalMessage();
     expect(streamed.content).toEqual([{ type: 'text', text: 'one two three', citations: null }].map(({ type, text }) => expect.objectContaining({ type, text })));

@@ -7,6 +7,7 @@ import { completionContext } from '../http/completion-context';
 import { parseBody } from '../http/parse-body';
 import { pipeSse, startSse, writeSse } from '../http/sse-writer';
 import { warningHeaders } from '../http/warning-headers';
+import { cacheControlWarnings } from '../wire/anthropic-cache-control';
 import { fromAnthropicRequest } from '../wire/anthropic-request';
 import { toAnthropicMessage } from '../wire/anthropic-message-response';
 import { createAnthropicEventMapper } from '../wire/anthropic-message-stream';
@@ -18,25 +19,28 @@ import { createAnthropicEventMapper } from '../wire/anthropic-message-stream';
  */
 export function messagesHandler(deps: CompletionDeps) {
   return async (request: Request, response: Response): Promise<void> => {
-    const body = fromAnthropicRequest(parseBody(anthropicMessagesRequestSchema, request.body));
+    const anthropicBody = parseBody(anthropicMessagesRequestSchema, request.body);
     const context = completionContext(request, response);
+    const requestWarnings = cacheControlWarnings(anthropicBody, context.strict);
+    const body = fromAnthropicRequest(anthropicBody);
     const id = `msg_${context.requestId.replace(/^req_/, '')}`;
 
     if (!body.stream) {
       const outcome = await generateCompletion(deps, body, context);
-      response.set(warningHeaders(outcome.result.warnings)).json(toAnthropicMessage(outcome, id));
+      response.set(warningHeaders([...requestWarnings, ...outcome.result.warnings])).json(toAnthropicMessage(outcome, id));
       return;
     }
 
     const stream = await streamCompletion(deps, body, context);
-    startSse(response, warningHeaders(stream.warnings));
-    const events = createAnthropicEventMapper({ id, model: stream.entry.id });
-    const start = events.start();
-    if (!(await writeSse(response, JSON.stringify(start.data), start.event))) {
-      await stream.parts.return(undefined);
-      return;
+    try {
+      startSse(response, warningHeaders([...requestWarnings, ...stream.warnings]));
+      const events = createAnthropicEventMapper({ id, model: stream.entry.id });
+      const start = events.start();
+      if (!(await writeSse(response, JSON.stringify(start.data), start.event))) return;
+      const delivered = await pipeSse(response, stream.parts, (part) => events.map(part).map((event) => ({ data: JSON.stringify(event.data), event: event.event })));
+      if (delivered) response.end();
+    } finally {
+      await stream.close();
     }
-    const delivered = await pipeSse(response, stream.parts, (part) => events.map(part).map((event) => ({ data: JSON.stringify(event.data), event: event.event })));
-    if (delivered) response.end();
   };
 }

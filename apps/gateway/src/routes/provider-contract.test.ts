@@ -235,28 +235,52 @@ describe('provider contract: one behaviour whichever provider answers', () => {
       expect(upstream().requests[0].aborted).toBe(true);
     });
 
-    it.each([false, true])('bills the prompt (estimated) when the caller leaves before the answer starts (stream: %s)', async (stream) => {
+    /** The metering event of a request the caller left (no answer, so no request id: found by its x-request-id). */
+    const leftEvent = async (traceId: string): Promise<MeteringEvent | undefined> => {
+      for (let waited = 0; waited < 3_000; waited += 20) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        const jobs = await gateway.queue.getJobs(['waiting', 'prioritized']);
+        const event = jobs.map((job) => job.data as MeteringEvent).find((candidate) => candidate.clientRequestId === traceId);
+        if (event) return event;
+      }
+      return undefined;
+    };
+
+    it('bills the prompt (estimated) when the caller leaves a stream before it starts, and stops the upstream', async () => {
       upstream().enqueue({ hang: true });
       const before = await gateway.queue.count();
       const controller = new AbortController();
-      const traceId = `left-early-${replay.provider}-${String(stream)}`;
-      const pending = post({ model: replay.model, messages, stream }, controller.signal, { 'x-request-id': traceId }).catch((error: unknown) => error);
+      const traceId = `left-early-${replay.provider}-stream`;
+      const pending = post({ model: replay.model, messages, stream: true }, controller.signal, { 'x-request-id': traceId }).catch((error: unknown) => error);
       for (let waited = 0; upstream().requests.length === 0 && waited < 2_000; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10));
       controller.abort();
       expect(await pending).toMatchObject({ name: 'AbortError' });
-      // No answer, so no request id: the event is found by the caller's x-request-id.
-      let event: MeteringEvent | undefined;
-      for (let waited = 0; !event && waited < 2_000; waited += 20) {
-        await new Promise((resolve) => setTimeout(resolve, 20));
-        const jobs = await gateway.queue.getJobs(['waiting', 'prioritized']);
-        event = jobs.map((job) => job.data as MeteringEvent).find((candidate) => candidate.clientRequestId === traceId);
-      }
-      expect(event).toMatchObject({ provider: replay.provider, model: replay.model, status: 'partial', errorCode: 'client_disconnected', streamed: stream });
+      const event = await leftEvent(traceId);
+      expect(event).toMatchObject({ provider: replay.provider, model: replay.model, status: 'partial', errorCode: 'client_disconnected', streamed: true });
       expect(event?.usage).toMatchObject({ source: 'estimated', outputTokens: 0 });
       expect(event?.usage.inputTokens).toBeGreaterThan(0);
       expect(await gateway.queue.count()).toBe(before + 1);
       expect(upstream().requests).toHaveLength(1);
       expect(upstream().requests[0].aborted).toBe(true);
+    });
+
+    it('reads a non-streaming answer to its end when the caller leaves, and bills the usage the provider reports', async () => {
+      // The provider finishes (and bills) a non-streaming generation whether or not anyone waits for it.
+      upstream().enqueue({ ...replay.textJson, delayMs: 300 });
+      const before = await gateway.queue.count();
+      const controller = new AbortController();
+      const traceId = `left-early-${replay.provider}-json`;
+      const pending = post({ model: replay.model, messages }, controller.signal, { 'x-request-id': traceId }).catch((error: unknown) => error);
+      for (let waited = 0; upstream().requests.length === 0 && waited < 2_000; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10));
+      controller.abort();
+      expect(await pending).toMatchObject({ name: 'AbortError' });
+      const event = await leftEvent(traceId);
+      expect(event).toMatchObject({ provider: replay.provider, model: replay.model, status: 'partial', errorCode: 'client_disconnected', streamed: false });
+      expect(event?.usage.source).toBe('reported');
+      expect(event?.usage.outputTokens).toBeGreaterThan(0);
+      expect(await gateway.queue.count()).toBe(before + 1);
+      expect(upstream().requests).toHaveLength(1);
+      expect(upstream().requests[0].aborted).toBe(false);
     });
   });
 });

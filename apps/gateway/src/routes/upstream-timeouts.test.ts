@@ -44,18 +44,39 @@ describe('upstream timeouts', () => {
     for (let waited = 0; !condition() && waited < 2_000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
   };
 
-  it.each([false, true])('answers 504 with a timeout code when no first byte comes (stream: %s), after retrying', async (stream) => {
+  it.each([false, true])('answers 504 when no first byte comes (stream: %s), without retrying, billed for its prompt', async (stream) => {
+    // The provider has the request and may be generating: every further try would be another generation it bills.
     openai.enqueue({ hang: true });
     const started = Date.now();
     const response = await post({ model: 'openai/gpt-4o-mini', stream });
     expect(response.status).toBe(504);
     expect(await response.json()).toMatchObject({ error: { type: 'timeout_error', code: 'upstream_first_byte_timeout' } });
-    expect(Date.now() - started).toBeGreaterThanOrEqual(2 * FIRST_BYTE_MS - 20);
-    expect(openai.requests).toHaveLength(2); // UPSTREAM_MAX_ATTEMPTS
+    expect(Date.now() - started).toBeGreaterThanOrEqual(FIRST_BYTE_MS - 20);
+    expect(openai.requests).toHaveLength(1);
     await waitFor(() => openai.requests.every((request) => request.aborted));
-    expect(openai.requests.map((request) => request.aborted)).toEqual([true, true]);
+    expect(openai.requests[0].aborted).toBe(true);
     const event = await gateway.meteringEvent(response.headers.get('x-tollgate-request-id') as string);
-    expect(event).toMatchObject({ status: 'error', errorCode: 'upstream_first_byte_timeout', cost: { total: '0' } });
+    expect(event).toMatchObject({ status: 'partial', errorCode: 'upstream_first_byte_timeout', usage: { source: 'estimated', outputTokens: 0 } });
+    expect(event.usage.inputTokens).toBeGreaterThan(0);
+    expect(Number(event.cost.total)).toBeGreaterThan(0);
+  });
+
+  it('still retries a connection that could not be opened (nothing reached a model), and bills nothing', async () => {
+    const closed = await startReplayServer();
+    await closed.close(); // a loopback port where nothing listens
+    const refusing = await startTestGateway({ OPENAI_BASE_URL: `${closed.url}/v1`, OPENAI_API_KEY: 'sk-test', UPSTREAM_MAX_ATTEMPTS: '2' });
+    try {
+      const response = await fetch(`${refusing.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${refusing.apiKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }),
+      });
+      expect(response.status).toBe(502);
+      expect(await response.json()).toMatchObject({ error: { code: 'upstream_connection_error' } });
+      await expect(refusing.meteringEvent(response.headers.get('x-tollgate-request-id') as string)).rejects.toThrow(/no metering event/);
+    } finally {
+      await refusing.close();
+    }
   });
 
   it.each([
@@ -78,14 +99,15 @@ describe('upstream timeouts', () => {
   it.each([
     ['openai', 'openai/gpt-4o-mini', () => openai, { sse: fixtureChunks('openai', 'openai-text'), done: true }],
     ['anthropic', 'anthropic/claude-sonnet-4.5', () => anthropic, { sse: fixtureChunks('anthropic', 'anthropic-text'), eventNames: true }],
-  ] as const)('retries a %s stream whose body stays silent from the start, then answers 504 (nothing was sent yet)', async (_name, model, upstream, recorded) => {
-    // A stream starts on the first upstream event, not on the upstream's 200: until then it can still be retried.
+  ] as const)('answers 504 for a %s stream whose body stays silent from the start, not retried, billed for its prompt', async (_name, model, upstream, recorded) => {
+    // The upstream accepted the request (200) and may be generating: trying again would be billed twice.
     upstream().enqueue({ ...recorded, delayMs: STALL_MS });
     const response = await post({ model, stream: true });
     expect(response.status).toBe(504);
     expect(await response.json()).toMatchObject({ error: { type: 'timeout_error', code: 'upstream_idle_timeout' } });
-    expect(upstream().requests).toHaveLength(2); // UPSTREAM_MAX_ATTEMPTS
+    expect(upstream().requests).toHaveLength(1);
     const event = await gateway.meteringEvent(response.headers.get('x-tollgate-request-id') as string);
-    expect(event).toMatchObject({ status: 'error', streamed: true, errorCode: 'upstream_idle_timeout' });
+    expect(event).toMatchObject({ status: 'partial', streamed: true, errorCode: 'upstream_idle_timeout', usage: { source: 'estimated' } });
+    expect(event.usage.inputTokens).toBeGreaterThan(0);
   });
 });
