@@ -59,6 +59,7 @@ export function createGatewayRuntime(config: Config, logger: Logger): GatewayRun
     commissionRate: config.COMMISSION_RATE,
     maxAttempts: config.UPSTREAM_MAX_ATTEMPTS,
     retryBaseDelayMs: config.UPSTREAM_RETRY_BASE_DELAY_MS,
+    generateTimeoutMs: config.UPSTREAM_GENERATE_TIMEOUT_MS,
     logger,
     prisma,
     keyCache: new KeyOwnerCache((keyHash) => findKeyOwner(prisma, keyHash), config.KEY_CACHE_TTL_MS),

@@ -64,6 +64,8 @@ export const configSchema = z.object({
   UPSTREAM_CONNECT_TIMEOUT_MS: positiveInt.default(10_000),
   UPSTREAM_FIRST_BYTE_TIMEOUT_MS: positiveInt.default(120_000),
   UPSTREAM_IDLE_TIMEOUT_MS: positiveInt.default(60_000),
+  /** First-byte timeout of a non-streaming call, whose headers come only once the whole answer is generated. */
+  UPSTREAM_GENERATE_TIMEOUT_MS: positiveInt.default(600_000),
   /** First backoff between upstream retries (doubles each try, with jitter). */
   UPSTREAM_RETRY_BASE_DELAY_MS: positiveInt.default(250),
   /** Attempts per model on retryable upstream errors before falling back (1 = no retry). */

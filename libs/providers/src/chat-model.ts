@@ -26,6 +26,11 @@ export interface CallOptions {
   maxOutputTokens: number;
   /** When true a setting the provider cannot honour is refused (UnsupportedSettingError) instead of dropped. */
   strict?: boolean;
+  /**
+   * How long to wait for the response headers, when it differs from the provider connection's first-byte timeout:
+   * a non-streaming answer's headers come only once the whole generation is done, so it is given longer.
+   */
+  firstByteTimeoutMs?: number;
 }
 
 /** Settings the adapter dropped because the provider cannot honour them, e.g. `top_k`. */

@@ -15,6 +15,8 @@ export interface CompletionDeps {
   maxAttempts: number;
   /** Base of the exponential backoff between tries, in milliseconds. */
   retryBaseDelayMs: number;
+  /** First-byte timeout of non-streaming calls (their headers come when the whole answer is done), in milliseconds. */
+  generateTimeoutMs: number;
   logger: Logger;
 }
 

@@ -32,7 +32,13 @@ export async function generateCompletion(
   const { candidates, reservation } = await admitRequest(deps, request, context);
   try {
     const { entry, value: result } = await attemptModels(deps, candidates, { requestId: context.requestId, caller: context.signal, attempt: NEVER }, (candidate, model) =>
-      model.generate(request, { signal: NEVER, requestId: context.requestId, strict: context.strict, maxOutputTokens: candidate.maxOutputTokens }),
+      model.generate(request, {
+        signal: NEVER,
+        requestId: context.requestId,
+        strict: context.strict,
+        maxOutputTokens: candidate.maxOutputTokens,
+        firstByteTimeoutMs: deps.generateTimeoutMs,
+      }),
     );
     const usage = result.usage ?? estimateUsage(request, (result.text ?? '') + result.toolCalls.map((call) => call.arguments).join(''));
     const abandoned = context.signal.aborted;

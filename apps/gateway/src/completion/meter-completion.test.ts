@@ -50,6 +50,7 @@ describe('meterCompletion', () => {
       commissionRate: '0.10',
       maxAttempts: 1,
       retryBaseDelayMs: 1,
+      generateTimeoutMs: 1_000,
       logger,
     };
     const context: CompletionContext = {

@@ -1,4 +1,4 @@
-import { fixtureChunks, startReplayServer, type ReplayServer } from '@tollgate/testing';
+import { fixtureChunks, fixtureJson, startReplayServer, type ReplayServer } from '@tollgate/testing';
 import { ssePayloads } from '../testing/provider-replays';
 import { startTestGateway, type TestGateway } from '../testing/test-gateway';
 
@@ -6,6 +6,8 @@ import { startTestGateway, type TestGateway } from '../testing/test-gateway';
 describe('upstream timeouts', () => {
   const FIRST_BYTE_MS = 150;
   const IDLE_MS = 150;
+  /** A non-streaming answer's headers come only when it is generated: it has its own, longer first-byte timeout. */
+  const GENERATE_MS = 1_500;
   // undici checks its header and body timeouts on a coarse clock (about 0.5 s ticks): a timeout fires up to ~1 s
   // late, so a stall must outlast the timeout by more than that to be sure to trip it.
   const STALL_MS = IDLE_MS + 2_000;
@@ -22,6 +24,7 @@ describe('upstream timeouts', () => {
       ANTHROPIC_API_KEY: 'sk-ant-test',
       UPSTREAM_FIRST_BYTE_TIMEOUT_MS: String(FIRST_BYTE_MS),
       UPSTREAM_IDLE_TIMEOUT_MS: String(IDLE_MS),
+      UPSTREAM_GENERATE_TIMEOUT_MS: String(GENERATE_MS),
       UPSTREAM_MAX_ATTEMPTS: '2',
     });
   });
@@ -51,7 +54,7 @@ describe('upstream timeouts', () => {
     const response = await post({ model: 'openai/gpt-4o-mini', stream });
     expect(response.status).toBe(504);
     expect(await response.json()).toMatchObject({ error: { type: 'timeout_error', code: 'upstream_first_byte_timeout' } });
-    expect(Date.now() - started).toBeGreaterThanOrEqual(FIRST_BYTE_MS - 20);
+    expect(Date.now() - started).toBeGreaterThanOrEqual((stream ? FIRST_BYTE_MS : GENERATE_MS) - 20);
     expect(openai.requests).toHaveLength(1);
     await waitFor(() => openai.requests.every((request) => request.aborted));
     expect(openai.requests[0].aborted).toBe(true);
@@ -59,6 +62,13 @@ describe('upstream timeouts', () => {
     expect(event).toMatchObject({ status: 'partial', errorCode: 'upstream_first_byte_timeout', usage: { source: 'estimated', outputTokens: 0 } });
     expect(event.usage.inputTokens).toBeGreaterThan(0);
     expect(Number(event.cost.total)).toBeGreaterThan(0);
+  });
+
+  it('lets a non-streaming generation take longer than the first-byte timeout, up to UPSTREAM_GENERATE_TIMEOUT_MS', async () => {
+    openai.enqueue({ json: fixtureJson('openai', 'openai-text'), delayMs: FIRST_BYTE_MS + 1_000 });
+    const response = await post({ model: 'openai/gpt-4o-mini' });
+    expect(response.status).toBe(200);
+    expect(openai.requests).toHaveLength(1);
   });
 
   it('still retries a connection that could not be opened (nothing reached a model), and bills nothing', async () => {

@@ -76,6 +76,7 @@ export class AnthropicModel implements ChatModel {
       body,
       signal: options.signal,
       agent: this.settings.agent,
+      headersTimeoutMs: options.firstByteTimeoutMs,
       mapError: mapAnthropicError,
     });
   }

@@ -52,6 +52,7 @@ export class GoogleModel implements ChatModel {
       body,
       signal: options.signal,
       agent: this.settings.agent,
+      headersTimeoutMs: options.firstByteTimeoutMs,
       mapError: mapGoogleError,
     });
   }

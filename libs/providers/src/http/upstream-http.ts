@@ -41,6 +41,8 @@ export async function postJson(input: {
   body: unknown;
   signal: AbortSignal;
   agent: Agent;
+  /** Overrides the agent's first-byte (headers) timeout for this request. */
+  headersTimeoutMs?: number;
 }): Promise<UpstreamResponse> {
   try {
     const response = await request(input.url, {
@@ -49,6 +51,7 @@ export async function postJson(input: {
       body: JSON.stringify(input.body),
       signal: input.signal,
       dispatcher: input.agent,
+      ...(input.headersTimeoutMs !== undefined ? { headersTimeout: input.headersTimeoutMs } : {}),
     });
     return { statusCode: response.statusCode, headers: response.headers, body: response.body };
   } catch (error) {

@@ -54,6 +54,7 @@ export class OpenAiCompatibleModel implements ChatModel {
       body,
       signal: options.signal,
       agent: this.settings.agent,
+      headersTimeoutMs: options.firstByteTimeoutMs,
       mapError: mapOpenAiCompatibleError,
     });
   }
