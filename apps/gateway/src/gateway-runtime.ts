@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from '@tollgate/config';
 import { createPrismaClient, findKeyOwner, getAccountDebt, type PrismaClient } from '@tollgate/db';
-import { loadCatalog, PROVIDER_DEFINITIONS, ProviderRegistry } from '@tollgate/providers';
+import { estimateTextTokens, loadCatalog, PROVIDER_DEFINITIONS, ProviderRegistry } from '@tollgate/providers';
 import type { GatewayDeps } from './app';
 import { KeyOwnerCache } from './auth/key-owner-cache';
 import { FundsGuard } from './funds/funds-guard';
@@ -46,6 +46,8 @@ export function createGatewayRuntime(config: Config, logger: Logger): GatewayRun
   const queue = new Queue(config.METERING_QUEUE, { connection: redis });
   queue.on('error', (error) => logger.warn({ err: error }, 'metering queue error'));
   const producer = new MeteringProducer(queue, new EventSpool(config.SPOOL_DIR), logger);
+  // The tokenizer builds its tables on first use (~100 ms): do it now, not on the first request that needs an estimate.
+  estimateTextTokens('tollgate warms up its tokenizer');
   const registry = new ProviderRegistry(loadCatalog(config.CATALOG_PATH), PROVIDER_DEFINITIONS, config, {
     connectMs: config.UPSTREAM_CONNECT_TIMEOUT_MS,
     firstByteMs: config.UPSTREAM_FIRST_BYTE_TIMEOUT_MS,

@@ -22,6 +22,16 @@ export function parseGoogleDuration(value: string): number | undefined {
   return match ? Math.round(Number(match[1]) * 1000) : undefined;
 }
 
+const errorInfoSchema = z.object({ '@type': z.string().endsWith('google.rpc.ErrorInfo'), reason: z.string() }).loose();
+
+/** Gemini answers a bad API key with a 400 whose ErrorInfo reason says so: it is tollgate's credentials, not the request. */
+function isRejectedKey(details: readonly unknown[] | undefined): boolean {
+  return (details ?? []).some((detail) => {
+    const parsed = errorInfoSchema.safeParse(detail);
+    return parsed.success && (parsed.data.reason === 'API_KEY_INVALID' || parsed.data.reason === 'API_KEY_EXPIRED');
+  });
+}
+
 /** The wait a `google.rpc.RetryInfo` entry of an error's `details` asks for. */
 function retryDelayFromDetails(details: readonly unknown[] | undefined): number | undefined {
   for (const detail of details ?? []) {
@@ -45,6 +55,7 @@ export function mapGoogleError(input: {
   let message = input.bodyText.slice(0, 500) || `HTTP ${input.statusCode}`;
   let upstreamCode: string | undefined;
   let retryAfterMs = input.retryAfterMs;
+  let statusCode = input.statusCode;
   try {
     const parsed = errorBodySchema.safeParse(JSON.parse(input.bodyText));
     if (parsed.success) {
@@ -52,6 +63,7 @@ export function mapGoogleError(input: {
       message = error.message ?? message;
       upstreamCode = error.status;
       retryAfterMs ??= retryDelayFromDetails(error.details);
+      if (isRejectedKey(error.details)) statusCode = 401;
     }
   } catch {
     // not JSON (a proxy's HTML page): keep the text
@@ -59,7 +71,7 @@ export function mapGoogleError(input: {
   return new ProviderError({
     provider: input.provider,
     message: `${input.provider} returned ${input.statusCode}: ${message}`,
-    statusCode: input.statusCode,
+    statusCode,
     retryAfterMs,
     upstreamCode,
   });
