@@ -10,7 +10,7 @@ module.exports = {
   moduleFileExtensions: ['ts', 'js', 'json'],
   testMatch: ['<rootDir>/src/**/*.test.ts'],
   moduleNameMapper: {
-    '^@tollgate/(schemas|providers|billing|db|config|testing)$': path.join(root, 'libs/$1/src/index.ts'),
+    '^@tollgate/(schemas|providers|billing|db|config|testing|lightning)$': path.join(root, 'libs/$1/src/index.ts'),
   },
   testTimeout: 30000,
 };
