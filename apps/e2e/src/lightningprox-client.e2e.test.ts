@@ -50,11 +50,13 @@ describe('a LightningProx client pointed at tollgate', () => {
     expect(result.content[0].text).toMatch(/^Hello from the seed client\n\n— \d+ in \/ \d+ out$/);
   });
 
-  it('lists the models the way the seed reads them', async () => {
+  it('lists the models the way its list_models renders them: `$${price_per_1k_tokens}/1k tokens`', async () => {
     const response = (await (await fetch(`${LIGHTNINGPROX_URL}/api/capabilities`)).json()) as { models: Array<{ id: string; provider: string; price_per_1k_tokens: unknown }> };
     const providers = new Set(response.models.map((model) => model.provider));
     for (const provider of ['anthropic', 'openai', 'google', 'mistral', 'together']) expect(providers.has(provider)).toBe(true);
-    expect(response.models.every((model) => model.price_per_1k_tokens)).toBe(true);
+    const lines = response.models.map((model) => `${model.id}: $${String(model.price_per_1k_tokens)}/1k tokens`);
+    expect(lines).toContain('tollgate/echo: $0.0001 in / $0.0004 out/1k tokens');
+    for (const line of lines) expect(line).not.toContain('[object Object]');
   });
 
   it('balance goes down by exactly the billed totals', async () => {
@@ -73,17 +75,24 @@ describe('a LightningProx client pointed at tollgate', () => {
     expect(after.balance_usd).toBe(subtractDecimals(before.balance_usd, sumDecimals(totals)));
   });
 
-  it('an unknown model and a forged token fail (400 / 401 in Anthropic error shape)', async () => {
-    // The seed does `new Error(err.error)`: with Anthropic's error shape (an object) its message reads
-    // "[object Object]". The gateway keeps Anthropic's shape (issue 4); the MCP server reads error.message.
-    await expect(chat('no-such-model', 'x', spendToken)).rejects.toThrow();
-    await expect(chat('tollgate/echo', 'x', 'tgst_forged')).rejects.toThrow();
-    const response = await fetch(`${stack.url}/v1/messages`, {
+  it('reads every refusal as its message (LightningProx does `new Error(body.error)`), never "[object Object]"', async () => {
+    await expect(chat('no-such-model', 'x', spendToken)).rejects.toThrow(/The model `no-such-model` does not exist/);
+    await expect(chat('tollgate/echo', 'x', 'tgst_forged')).rejects.toThrow(/^Invalid API key\.$/);
+    await expect(chat('tollgate/echo', 'x', undefined as unknown as string)).rejects.toThrow(/spend token/i);
+    const broke = JSON.parse((await stack.cli(['spend-tokens', 'create', '--amount', '0.000001', '--expires-in-days', '1', '--json'])).stdout) as { spendToken: string };
+    await expect(chat('tollgate/echo', 'x', broke.spendToken, 4_000)).rejects.toThrow(/^Insufficient funds: this request may cost up to \$/);
+  });
+
+  it('answers under the model names LightningProx lists, and on its other routes', async () => {
+    for (const model of ['claude-opus-4-6', 'claude-sonnet-4-6', 'llama-4-maverick', 'deepseek-v3', 'mistral-medium', 'magistral', 'gemini-2.5-pro']) {
+      // No provider keys in this stack: known but unconfigured (503), never unknown.
+      await expect(chat(model, 'x', spendToken)).rejects.toThrow(/is not configured on this gateway/);
+    }
+    const viaChat = await fetch(`${stack.url}/v1/chat`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', 'X-Spend-Token': spendToken },
-      body: JSON.stringify({ model: 'no-such-model', messages: [{ role: 'user', content: 'x' }], max_tokens: 5 }),
+      body: JSON.stringify({ model: 'tollgate/echo', messages: [{ role: 'user', content: 'via /v1/chat' }] }),
     });
-    expect(response.status).toBe(400);
-    expect(await response.json()).toMatchObject({ type: 'error', error: { type: 'invalid_request_error', message: expect.stringContaining('no-such-model') } });
+    expect(((await viaChat.json()) as { choices: Array<{ message: { content: string } }> }).choices[0].message.content).toBe('via /v1/chat');
   });
 });

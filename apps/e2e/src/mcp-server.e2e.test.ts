@@ -120,7 +120,8 @@ describe('MCP client → tollgate-mcp (stdio) → gateway → ledger', () => {
       body: JSON.stringify({ model: 'tollgate/echo', max_tokens: 16, messages: [{ role: 'user', content: 'Hello' }] }),
     });
     expect(direct.status).toBe(401);
-    const gatewayMessage = ((await direct.json()) as { error: { message: string } }).error.message;
+    // No anthropic-version, as LightningProx's clients: the flat {"error":"<message>","code"} shape.
+    const gatewayMessage = ((await direct.json()) as { error: string }).error;
 
     const result = await callTool(mcp, 'chat', { model: 'tollgate/echo', message: 'Hello', spend_token: 'tgst_not-a-real-token' });
     expect(result.isError).toBe(true);

@@ -40,6 +40,7 @@ export function createApp(deps: GatewayDeps): Express {
   const auth = authenticate(deps.keyCache);
   const body = jsonBody(deps.bodyLimitBytes);
   app.post('/v1/chat/completions', auth, body, chatCompletionsHandler(deps));
+  app.post('/v1/chat', auth, body, chatCompletionsHandler(deps)); // LightningProx's name for the same API
   app.post('/v1/messages', auth, body, messagesHandler(deps));
   app.get('/v1/balance', auth, balanceHandler(deps.prisma, deps.btcUsdRate));
   app.get('/api/capabilities', capabilitiesHandler(deps.registry));

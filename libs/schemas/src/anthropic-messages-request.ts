@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { imagePartSchema } from './chat-completion-request';
 
 const cacheControl = z.object({ type: z.literal('ephemeral'), ttl: z.enum(['5m', '1h']).optional() }).strict().optional();
 
@@ -51,9 +52,16 @@ export const anthropicThinkingBlockSchema = z
   .object({ type: z.enum(['thinking', 'redacted_thinking']), thinking: z.string().optional(), signature: z.string().optional(), data: z.string().optional() })
   .strict();
 
+/**
+ * An image given the OpenAI way (`{"type":"image_url","image_url":{"url"}}`), which LightningProx documents for its
+ * /v1/messages: accepted in user turns beside Anthropic's own `image` block.
+ */
+export const anthropicImageUrlBlockSchema = imagePartSchema;
+
 export const anthropicContentBlockSchema = z.discriminatedUnion('type', [
   anthropicTextBlockSchema,
   anthropicImageBlockSchema,
+  anthropicImageUrlBlockSchema,
   anthropicToolUseBlockSchema,
   anthropicToolResultBlockSchema,
   anthropicThinkingBlockSchema,
@@ -62,7 +70,7 @@ export type AnthropicContentBlock = z.infer<typeof anthropicContentBlockSchema>;
 
 /** The blocks each role may send; anything else has no meaning in that turn, and Anthropic refuses it. */
 const blocksByRole: Record<'user' | 'assistant', ReadonlySet<AnthropicContentBlock['type']>> = {
-  user: new Set(['text', 'image', 'tool_result']),
+  user: new Set(['text', 'image', 'image_url', 'tool_result']),
   assistant: new Set(['text', 'tool_use', 'thinking', 'redacted_thinking']),
 };
 

@@ -4,22 +4,34 @@ import { authenticationError } from '../errors/gateway-error';
 import type { Caller } from './caller';
 import type { KeyOwnerCache } from './key-owner-cache';
 
+/**
+ * What a client without a credential sends in its place: LightningProx's client puts a missing spend token in its
+ * header as the text `undefined`.
+ */
+const NO_CREDENTIAL = new Set(['', 'undefined', 'null']);
+
 /** The credential a request presents: `Authorization: Bearer`, `x-api-key` or `X-Spend-Token`. */
 export function presentedCredential(request: Request): string | undefined {
   const authorization = request.get('authorization');
   if (authorization) {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
-    return match ? match[1] : undefined;
+    return match && !NO_CREDENTIAL.has(match[1]) ? match[1] : undefined;
   }
-  return request.get('x-spend-token') ?? request.get('x-api-key') ?? undefined;
+  const credential = (request.get('x-spend-token') ?? request.get('x-api-key'))?.trim();
+  return credential === undefined || NO_CREDENTIAL.has(credential) ? undefined : credential;
 }
+
+/** The 401 for a request without a credential says where one comes from. */
+const MISSING_CREDENTIAL_MESSAGE =
+  'Missing API key or spend token: send it as "Authorization: Bearer <key>", "x-api-key" or "X-Spend-Token". ' +
+  'Spend tokens (tgst_…) are prepaid: the operator of this gateway issues them (tollgate spend-tokens create).';
 
 /** Authenticates API keys and spend tokens (stored as SHA-256 hashes) through the in-process cache; 401 when it fails. */
 export function authenticate(cache: KeyOwnerCache, now: () => number = Date.now) {
   return async (request: Request, response: Response, next: NextFunction) => {
     const credential = presentedCredential(request);
     if (!credential) {
-      return next(authenticationError('Missing API key: send it as "Authorization: Bearer <key>", "x-api-key" or "X-Spend-Token".', 'missing_api_key'));
+      return next(authenticationError(MISSING_CREDENTIAL_MESSAGE, 'missing_api_key'));
     }
     const owner = await cache.get(hashApiKey(credential));
     if (!owner) return next(authenticationError('Invalid API key.'));

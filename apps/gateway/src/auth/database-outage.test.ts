@@ -80,23 +80,25 @@ describe('Postgres unreachable while serving', () => {
       body: JSON.stringify({ model: 'tollgate/echo', max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] }),
     });
 
-  /** Answers 503 database_unavailable (OpenAI shape), well within the timeouts: never a 500, never a hang. */
-  async function expectDatabaseUnavailable(response: Promise<Response>) {
+  const MESSAGE = "tollgate's database is unavailable; try again shortly";
+  /** /v1/balance answers in LightningProx's flat shape to a client that sends no anthropic-version. */
+  const FLAT = { error: MESSAGE, code: 'database_unavailable' };
+
+  /** Answers 503 database_unavailable (OpenAI shape unless given), well within the timeouts: never a 500, never a hang. */
+  async function expectDatabaseUnavailable(response: Promise<Response>, shape?: object) {
     const startedAt = Date.now();
     const answered = await response;
     expect(Date.now() - startedAt).toBeLessThan(5_000);
     expect(answered.status).toBe(503);
-    expect(await answered.json()).toEqual({
-      error: { type: 'service_unavailable', code: 'database_unavailable', param: null, message: "tollgate's database is unavailable; try again shortly" },
-    });
+    expect(await answered.json()).toEqual(shape ?? { error: { type: 'service_unavailable', code: 'database_unavailable', param: null, message: MESSAGE } });
   }
 
   it('answers 503 database_unavailable on a black-holed database, for cached and uncached keys, then recovers', async () => {
     expect((await balance(gateway.apiKey)).status).toBe(200); // caches the key
 
     proxy.blackHole();
-    await expectDatabaseUnavailable(balance(gateway.apiKey)); // key cached: the balance query times out
-    await expectDatabaseUnavailable(balance(uncachedKey)); // the key lookup times out
+    await expectDatabaseUnavailable(balance(gateway.apiKey), FLAT); // key cached: the balance query times out
+    await expectDatabaseUnavailable(balance(uncachedKey), FLAT); // the key lookup times out
     await expectDatabaseUnavailable(chat(uncachedKey));
     const anthropic = await messages(uncachedKey);
     expect(anthropic.status).toBe(503);
@@ -112,7 +114,7 @@ describe('Postgres unreachable while serving', () => {
 
   it('answers 503 database_unavailable when the database refuses connections', async () => {
     await proxy.refuse();
-    await expectDatabaseUnavailable(balance(gateway.apiKey));
+    await expectDatabaseUnavailable(balance(gateway.apiKey), FLAT);
     const { apiKey } = await createAccountWithKey(gateway.db.prisma, { name: 'refused', creditLimit: '1' });
     await expectDatabaseUnavailable(chat(apiKey));
   });

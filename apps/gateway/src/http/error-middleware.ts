@@ -10,14 +10,33 @@ function speaksAnthropic(request: Request): boolean {
   return request.path === '/v1/messages' || request.path.startsWith('/v1/messages/');
 }
 
-function renderError(request: Request, error: GatewayError): OpenAiErrorBody | AnthropicErrorBody {
+/** Routes LightningProx's clients call: without `anthropic-version` they get LightningProx's flat errors. */
+const LIGHTNINGPROX_ROUTES = new Set(['/v1/messages', '/v1/balance']);
+
+/**
+ * LightningProx's clients send no `anthropic-version` (every Anthropic SDK does, and Anthropic's API refuses a request
+ * without it) and read errors as `new Error(body.error)`: they get `{"error":"<message>","code":"…"}`, a string.
+ */
+function speaksLightningProx(request: Request): boolean {
+  return LIGHTNINGPROX_ROUTES.has(request.path) && request.get('anthropic-version') === undefined;
+}
+
+function renderError(request: Request, error: GatewayError): OpenAiErrorBody | AnthropicErrorBody | LightningProxErrorBody {
+  if (speaksLightningProx(request)) return { error: error.message, code: error.code ?? error.type };
   if (speaksAnthropic(request)) return { type: 'error', error: { type: anthropicErrorType(error.status), message: error.message } };
   return { error: { message: error.message, type: error.type, param: error.param, code: error.code } };
 }
 
+/** LightningProx's error body. */
+interface LightningProxErrorBody {
+  error: string;
+  code: string;
+}
+
 /**
  * The one place errors become responses: `{"error":{"message","type","param","code"}}` with the error's status
- * (`{"type":"error","error":{"type","message"}}` on /v1/messages). Server-side failures are logged with their
+ * (`{"type":"error","error":{"type","message"}}` on /v1/messages; `{"error","code"}` on /v1/messages and
+ * /v1/balance for LightningProx's clients, which send no `anthropic-version`). Server-side failures are logged with their
  * cause and the request id.
  */
 export function errorMiddleware(logger: Logger): ErrorRequestHandler {

@@ -42,7 +42,7 @@ describe('POST /v1/messages through the official @anthropic-ai/sdk', () => {
     const post = (headers: Record<string, string> = {}) =>
       fetch(`${gateway.url}/v1/messages`, {
         method: 'POST',
-        headers: { 'x-api-key': gateway.apiKey, 'content-type': 'application/json', ...headers },
+        headers: { 'x-api-key': gateway.apiKey, 'content-type': 'application/json', 'anthropic-version': '2023-06-01', ...headers },
         body: JSON.stringify(body),
       });
     const lenient = await post();
@@ -136,7 +136,7 @@ describe('POST /v1/messages through the official @anthropic-ai/sdk', () => {
     for (const header of ['x-spend-token', 'x-api-key', 'authorization']) {
       const response = await fetch(`${gateway.url}/v1/messages`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', [header]: header === 'authorization' ? `Bearer ${apiKey}` : apiKey },
+        headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01', [header]: header === 'authorization' ? `Bearer ${apiKey}` : apiKey },
         body,
       });
       expect(response.status).toBe(200);
@@ -144,7 +144,7 @@ describe('POST /v1/messages through the official @anthropic-ai/sdk', () => {
       expect(event.authMethod).toBe('spend-token');
     }
 
-    const unauthenticated = await fetch(`${gateway.url}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-spend-token': 'tgst_forged' }, body });
+    const unauthenticated = await fetch(`${gateway.url}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01', 'x-spend-token': 'tgst_forged' }, body });
     expect(unauthenticated.status).toBe(401);
     expect(await unauthenticated.json()).toEqual({ type: 'error', error: { type: 'authentication_error', message: 'Invalid API key.' } });
 
@@ -152,12 +152,12 @@ describe('POST /v1/messages through the official @anthropic-ai/sdk', () => {
     expect(error).toBeInstanceOf(Anthropic.BadRequestError);
     expect((error as InstanceType<typeof Anthropic.BadRequestError>).error).toMatchObject({ type: 'error', error: { type: 'invalid_request_error', message: expect.stringContaining('nope-1') } });
 
-    const missingMaxTokens = await fetch(`${gateway.url}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': gateway.apiKey }, body: JSON.stringify({ model: 'tollgate/echo', messages: [{ role: 'user', content: 'x' }] }) });
+    const missingMaxTokens = await fetch(`${gateway.url}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01', 'x-api-key': gateway.apiKey }, body: JSON.stringify({ model: 'tollgate/echo', messages: [{ role: 'user', content: 'x' }] }) });
     expect(missingMaxTokens.status).toBe(400);
     expect(await missingMaxTokens.json()).toMatchObject({ type: 'error', error: { type: 'invalid_request_error', message: expect.stringContaining('max_tokens') } });
 
     const { apiKey: poor } = await createAccountWithKey(gateway.db.prisma, { name: 'poor', creditLimit: '0.000001', spendToken: true });
-    const broke = await fetch(`${gateway.url}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-spend-token': poor }, body });
+    const broke = await fetch(`${gateway.url}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01', 'x-spend-token': poor }, body });
     expect(broke.status).toBe(402);
     expect(await broke.json()).toMatchObject({ type: 'error', error: { type: 'billing_error', message: expect.stringContaining('Insufficient funds') } });
   });
@@ -169,9 +169,13 @@ describe('POST /v1/messages through the official @anthropic-ai/sdk', () => {
     expect(balance).not.toHaveProperty('balance_sats');
     expect((await fetch(`${gateway.url}/v1/balance`)).status).toBe(401);
 
-    const capabilities = (await (await fetch(`${gateway.url}/api/capabilities`)).json()) as { models: Array<{ id: string; provider: string; price_per_1k_tokens: { input: string; output: string } }> };
+    const capabilities = (await (await fetch(`${gateway.url}/api/capabilities`)).json()) as { models: Array<{ id: string; provider: string; price_per_1k_tokens: string }> };
     expect(capabilities.models.length).toBeGreaterThanOrEqual(20);
-    expect(capabilities.models.find((model) => model.id === 'openai/gpt-4o-mini')).toMatchObject({ provider: 'openai', price_per_1k_tokens: { input: '0.00015', output: '0.0006' } });
+    expect(capabilities.models.find((model) => model.id === 'openai/gpt-4o-mini')).toMatchObject({
+      provider: 'openai',
+      price_per_1k_tokens: '0.00015 in / $0.0006 out',
+      price_per_1k_tokens_usd: { input: '0.00015', output: '0.0006' },
+    });
   });
 });
 

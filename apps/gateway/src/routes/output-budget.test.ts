@@ -41,7 +41,7 @@ describe('output budget', () => {
   const post = (path: string, body: object, apiKey = gateway.apiKey) =>
     fetch(`${gateway.url}${path}`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+      headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
       body: JSON.stringify(body),
     });
   const chat = (body: object) => post('/v1/chat/completions', { messages: [{ role: 'user', content: 'Say hi.' }], ...body });

@@ -212,7 +212,8 @@ describe('request bodies, property-based: never a 5xx, never a hang, always the 
   /** Sends a body and reads the whole answer within REQUEST_TIMEOUT_MS (a timeout rejects: the property fails). */
   async function send(route: Route, body: string, type: string | null = 'application/json'): Promise<Answer> {
     const signal = AbortSignal.timeout(REQUEST_TIMEOUT_MS);
-    const headers: Record<string, string> = { authorization: `Bearer ${gateway.apiKey}` };
+    // As an Anthropic client: without anthropic-version, /v1/messages answers LightningProx's flat errors.
+    const headers: Record<string, string> = { authorization: `Bearer ${gateway.apiKey}`, ...(route === '/v1/messages' ? { 'anthropic-version': '2023-06-01' } : {}) };
     if (type !== null) headers['content-type'] = type;
     // Bytes, so that fetch adds no content type of its own.
     const response = await fetch(`${gateway.url}${route}`, { method: 'POST', headers, body: new TextEncoder().encode(body), signal });

@@ -21,7 +21,8 @@ function client(gateway: () => TestGateway) {
   return async (route: string, body: string | Uint8Array, headers: Record<string, string> = { 'content-type': 'application/json' }): Promise<ErrorResponse> => {
     const response = await fetch(`${gateway().url}${route}`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${gateway().apiKey}`, ...headers },
+      // Anthropic's clients always send anthropic-version (without it, /v1/messages answers LightningProx's flat errors).
+      headers: { authorization: `Bearer ${gateway().apiKey}`, ...(route.startsWith('/v1/messages') ? { 'anthropic-version': '2023-06-01' } : {}), ...headers },
       body,
       signal: AbortSignal.timeout(10_000),
     });

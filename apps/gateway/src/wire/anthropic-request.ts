@@ -35,6 +35,7 @@ function mapUserTurn(message: AnthropicMessage, index: number): ChatMessage[] {
     if (block.type === 'tool_result') mapped.push({ role: 'tool', tool_call_id: block.tool_use_id, content: toolResultText(block, index) });
     else if (block.type === 'text') parts.push({ type: 'text', text: block.text });
     else if (block.type === 'image') parts.push(imagePart(block));
+    else if (block.type === 'image_url') parts.push(block);
     else throw invalidRequest(`A user message cannot contain a ${block.type} block.`, `messages[${index}].content`);
   }
   if (parts.length > 0) mapped.push({ role: 'user', content: parts.every((part) => part.type === 'text') && parts.length === 1 ? (parts[0] as { text: string }).text : parts });

@@ -22,10 +22,10 @@ export const BROKE_TOKEN = 'tg_broke';
 export const INSUFFICIENT_FUNDS_MESSAGE = 'Insufficient funds: balance $0.000000 USD is less than the $0.000452 this request may cost';
 
 export const FAKE_CATALOG = [
-  { id: 'tollgate/echo', provider: 'tollgate', name: 'Echo (built in)', available: true, aliases: ['echo'], price_per_1k_tokens: { input: '0.0001', output: '0.0004' }, price_per_million_tokens: { input: '0.10', output: '0.40' } },
-  { id: 'anthropic/claude-opus-4.5', provider: 'anthropic', name: 'Claude Opus 4.5', available: false, aliases: ['claude-opus-4-5'], price_per_1k_tokens: { input: '0.005', output: '0.025' }, price_per_million_tokens: { input: '5.00', output: '25.00' } },
-  { id: 'openai/gpt-4o-mini', provider: 'openai', name: 'GPT-4o mini', available: true, aliases: [], price_per_1k_tokens: { input: '0.00015', output: '0.0006' }, price_per_million_tokens: { input: '0.15', output: '0.60' } },
-  { id: 'anthropic/claude-haiku-4.5', provider: 'anthropic', name: 'Claude Haiku 4.5', available: true, aliases: [], price_per_1k_tokens: { input: '0.001', output: '0.005' }, price_per_million_tokens: { input: '1.00', output: '5.00' } },
+  { id: 'tollgate/echo', provider: 'tollgate', name: 'Echo (built in)', available: true, aliases: ['echo'], price_per_1k_tokens: '0.0001 in / $0.0004 out', price_per_1k_tokens_usd: { input: '0.0001', output: '0.0004' }, price_per_million_tokens: { input: '0.10', output: '0.40' } },
+  { id: 'anthropic/claude-opus-4.5', provider: 'anthropic', name: 'Claude Opus 4.5', available: false, aliases: ['claude-opus-4-5'], price_per_1k_tokens: '0.005 in / $0.025 out', price_per_1k_tokens_usd: { input: '0.005', output: '0.025' }, price_per_million_tokens: { input: '5.00', output: '25.00' } },
+  { id: 'openai/gpt-4o-mini', provider: 'openai', name: 'GPT-4o mini', available: true, aliases: [], price_per_1k_tokens: '0.00015 in / $0.0006 out', price_per_1k_tokens_usd: { input: '0.00015', output: '0.0006' }, price_per_million_tokens: { input: '0.15', output: '0.60' } },
+  { id: 'anthropic/claude-haiku-4.5', provider: 'anthropic', name: 'Claude Haiku 4.5', available: true, aliases: [], price_per_1k_tokens: '0.001 in / $0.005 out', price_per_1k_tokens_usd: { input: '0.001', output: '0.005' }, price_per_million_tokens: { input: '1.00', output: '5.00' } },
 ];
 
 const anthropicError = (type: string, message: string) => ({ type: 'error', error: { type, message } });
