@@ -50,6 +50,18 @@ export const configSchema = z.object({
   CATALOG_PATH: z.string().min(1).optional(),
   /** USD per bitcoin; when set, /v1/balance also answers in satoshis. */
   BTC_USD_RATE: decimalRate.optional(),
+  /** The Lightning node that issues top-up invoices: `none` (top-ups refused), LND's REST API or an LNbits wallet. */
+  LIGHTNING_BACKEND: z.enum(['none', 'lnd', 'lnbits']).default('none'),
+  LND_REST_URL: url(['http:', 'https:']).optional(),
+  /** An invoice macaroon, hex (or LND_MACAROON_PATH: the macaroon file LND wrote). */
+  LND_MACAROON_HEX: z.string().regex(/^[0-9a-fA-F]+$/, 'must be hex').optional(),
+  LND_MACAROON_PATH: z.string().min(1).optional(),
+  /** LND's TLS certificate (PEM file), which is self-signed. */
+  LND_TLS_CERT_PATH: z.string().min(1).optional(),
+  LNBITS_URL: url(['http:', 'https:']).optional(),
+  LNBITS_API_KEY: z.string().min(1).optional(),
+  /** One call to the Lightning node, in milliseconds. */
+  LIGHTNING_TIMEOUT_MS: positiveInt.default(10_000),
   OPENAI_BASE_URL: url(['http:', 'https:']).default('https://api.openai.com/v1'),
   OPENAI_API_KEY: z.string().min(1).optional(),
   ANTHROPIC_BASE_URL: url(['http:', 'https:']).default('https://api.anthropic.com'),

@@ -1,1 +1,4 @@
+export * from './create-lightning-backend';
 export * from './lightning-backend';
+export * from './lnbits/lnbits-backend';
+export * from './lnd/lnd-backend';
