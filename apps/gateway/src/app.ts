@@ -4,6 +4,8 @@ import type { Logger } from 'pino';
 import { authenticate } from './auth/authenticate';
 import type { KeyOwnerCache } from './auth/key-owner-cache';
 import type { CompletionDeps } from './completion/completion-deps';
+import type { TopupDeps } from './topup/topup-deps';
+import { tokensHandler, topupHandler } from './topup/topup-routes';
 import { GatewayError } from './errors/gateway-error';
 import { errorMiddleware } from './http/error-middleware';
 import { jsonBody } from './http/json-body';
@@ -16,7 +18,7 @@ import { messagesHandler } from './routes/messages-route';
 import { modelsHandler } from './routes/models-route';
 
 /** Everything the HTTP app needs; built by main.ts (or a test) from real connections. */
-export interface GatewayDeps extends CompletionDeps {
+export interface GatewayDeps extends CompletionDeps, TopupDeps {
   prisma: PrismaClient;
   keyCache: KeyOwnerCache;
   bodyLimitBytes: number;
@@ -44,6 +46,10 @@ export function createApp(deps: GatewayDeps): Express {
   app.post('/v1/messages', auth, body, messagesHandler(deps));
   app.get('/v1/balance', auth, balanceHandler(deps.prisma, deps.btcUsdRate));
   app.get('/api/capabilities', capabilitiesHandler(deps.registry));
+  // Prepaid credit for Lightning invoices (LightningProx's routes; `/v1/invoice` is its other name for `/v1/topup`).
+  app.post('/v1/topup', body, topupHandler(deps));
+  app.post('/v1/invoice', body, topupHandler(deps));
+  app.post('/v1/tokens', body, tokensHandler(deps));
 
   app.use((request, _response, next) => {
     next(new GatewayError({ status: 404, type: 'invalid_request_error', code: 'not_found', message: `Unknown route: ${request.method} ${request.path.length > 200 ? `${request.path.slice(0, 200)}…` : request.path}` }));

@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from '@tollgate/config';
 import { createPrismaClient, findKeyOwner, getAccountDebt, type PrismaClient } from '@tollgate/db';
+import { createLightningBackend } from '@tollgate/lightning';
 import { estimateTextTokens, loadCatalog, PROVIDER_DEFINITIONS, ProviderRegistry } from '@tollgate/providers';
 import type { GatewayDeps } from './app';
 import { KeyOwnerCache } from './auth/key-owner-cache';
@@ -67,6 +68,10 @@ export function createGatewayRuntime(config: Config, logger: Logger): GatewayRun
     keyCache: new KeyOwnerCache((keyHash) => findKeyOwner(prisma, keyHash), config.KEY_CACHE_TTL_MS),
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
     btcUsdRate: config.BTC_USD_RATE,
+    lightning: createLightningBackend(config),
+    invoiceExpirySeconds: config.INVOICE_EXPIRY_SECONDS,
+    minSats: config.TOPUP_MIN_SATS,
+    maxSats: config.TOPUP_MAX_SATS,
     readiness: {
       redis: () => redis.ping(),
       postgres: () => prisma.$queryRaw`SELECT 1`,

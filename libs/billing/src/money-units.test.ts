@@ -1,4 +1,4 @@
-import { fromNanoUsd, maxDecimal, perThousandFromPerMillion, toNanoUsdCeil, usdToSatsFloor } from './money-units';
+import { satsToUsd, fromNanoUsd, maxDecimal, perThousandFromPerMillion, toNanoUsdCeil, usdToSatsFloor } from './money-units';
 
 describe('money units', () => {
   it('converts USD to nano-dollars rounding up, and back', () => {
@@ -19,5 +19,14 @@ describe('money units', () => {
     expect(perThousandFromPerMillion('25')).toBe('0.025');
     expect(maxDecimal('3.75', '3')).toBe('3.75');
     expect(maxDecimal('0.1', '0.10')).toBe('0.1');
+  });
+});
+
+describe('satsToUsd', () => {
+  it('converts whole satoshis exactly, whatever the digits of the rate', () => {
+    expect(satsToUsd(100_000_000, '97000.12')).toBe('97000.12');
+    expect(satsToUsd(2_100, '97000.12')).toBe('2.03700252');
+    expect(satsToUsd(21_000_000_00000000n, '123456.789012345678901234')).toBe('2592592569259.259256925914');
+    expect(satsToUsd(1, '0.000000000000000001')).toBe('0.00000000000000000000000001');
   });
 });

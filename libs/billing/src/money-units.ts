@@ -20,6 +20,13 @@ export function usdToSatsFloor(usd: string, usdPerBtc: string): string {
   return new Decimal(usd).times(100_000_000).dividedBy(usdPerBtc).toDecimalPlaces(0, Decimal.ROUND_FLOOR).toFixed();
 }
 
+/** Whole satoshis as USD at a USD-per-BTC rate, exactly (1 BTC = 100,000,000 sats). */
+export function satsToUsd(sats: number | bigint, usdPerBtc: string): string {
+  // Precision enough for any sats × rate product to stay exact (the default's 20 digits could round).
+  const Exact = Decimal.clone({ precision: 60 });
+  return new Exact(sats.toString()).times(usdPerBtc).dividedBy(100_000_000).toFixed();
+}
+
 /** A price per million tokens as a price per thousand (exact). */
 export function perThousandFromPerMillion(pricePerMillion: string): string {
   return new Decimal(pricePerMillion).dividedBy(1000).toFixed();

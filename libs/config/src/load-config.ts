@@ -62,6 +62,11 @@ export const configSchema = z.object({
   LNBITS_API_KEY: z.string().min(1).optional(),
   /** One call to the Lightning node, in milliseconds. */
   LIGHTNING_TIMEOUT_MS: positiveInt.default(10_000),
+  /** How long a top-up invoice can be paid, in seconds. */
+  INVOICE_EXPIRY_SECONDS: positiveInt.default(3_600),
+  /** Bounds of one top-up, in satoshis. */
+  TOPUP_MIN_SATS: positiveInt.default(100),
+  TOPUP_MAX_SATS: positiveInt.default(10_000_000),
   OPENAI_BASE_URL: url(['http:', 'https:']).default('https://api.openai.com/v1'),
   OPENAI_API_KEY: z.string().min(1).optional(),
   ANTHROPIC_BASE_URL: url(['http:', 'https:']).default('https://api.anthropic.com'),

@@ -4,6 +4,7 @@ export * from './api-key-secret';
 export * from './apply-migrations';
 export * from './database-unavailable';
 export * from './ensure-database';
+export * from './lightning-charges';
 export * from './metering-queue';
 export * from './prisma-client';
 export * from './reconcile';

@@ -29,6 +29,12 @@ redis.call('EXPIRE', KEYS[1], ARGV[3])
 return 1
 `;
 
+/** Credit: lowers the running debt by a top-up, if the account's debt is cached (else it is seeded from Postgres). */
+const CREDIT_SCRIPT = `
+if redis.call('HEXISTS', KEYS[1], 'debt') == 1 then redis.call('HINCRBY', KEYS[1], 'debt', -tonumber(ARGV[1])) end
+return 1
+`;
+
 /** A hold on an account's funds for one request; settle it with the actual cost (or release it) exactly once. */
 export interface Reservation {
   /** The worst-case cost the hold was sized from (USD): what the provider may bill without exceeding it. */
@@ -85,6 +91,22 @@ export class FundsGuard {
       }
     };
     return { worstCaseUsd: input.worstCaseUsd, settle: (actualUsd) => finish(toNanoUsdCeil(actualUsd)), release: () => finish(0n) };
+  }
+
+  /**
+   * Makes a top-up (already committed to the ledger) spendable at once on every replica. If Redis cannot be told, the
+   * cached debt is dropped so that the next request seeds it from Postgres again; failing that, it lapses at its TTL.
+   */
+  async credit(accountId: string, amountUsd: string): Promise<void> {
+    const key = `tollgate:funds:${accountId}`;
+    try {
+      // Rounded down: the credit shown to the guard is never more than the ledger's.
+      const nano = toNanoUsdCeil(`-${amountUsd}`) * -1n;
+      await this.redis.eval(CREDIT_SCRIPT, 1, key, nano.toString());
+    } catch (error) {
+      this.logger.warn({ err: error, accountId }, 'funds guard: could not apply a top-up; the cached debt is reseeded or lapses');
+      await this.redis.hdel(key, 'debt').catch(() => undefined);
+    }
   }
 
   private async run(key: string, limit: bigint, amount: bigint, seed: string): Promise<[number, string, string]> {

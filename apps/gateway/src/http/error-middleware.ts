@@ -11,7 +11,7 @@ function speaksAnthropic(request: Request): boolean {
 }
 
 /** Routes LightningProx's clients call: without `anthropic-version` they get LightningProx's flat errors. */
-const LIGHTNINGPROX_ROUTES = new Set(['/v1/messages', '/v1/balance']);
+const LIGHTNINGPROX_ROUTES = new Set(['/v1/messages', '/v1/balance', '/v1/topup', '/v1/invoice', '/v1/tokens']);
 
 /**
  * LightningProx's clients send no `anthropic-version` (every Anthropic SDK does, and Anthropic's API refuses a request

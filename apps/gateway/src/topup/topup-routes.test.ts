@@ -1,0 +1,126 @@
+import { decode } from 'bolt11';
+import { reconcileDebts } from '@tollgate/db';
+import { type LightningStandIn, startLnbitsStandIn, startLndStandIn } from '@tollgate/lightning/testing';
+import { startTestGateway, type TestGateway } from '../testing/test-gateway';
+
+const RATE = '97000.12';
+
+interface InvoiceAnswer {
+  charge_id: string;
+  payment_request: string;
+  amount_sats: number;
+  amount_usd: string;
+  expires_at: string;
+}
+
+/** A caller with only a Lightning wallet buys a spend token, and spends it. */
+describe.each([
+  ['LND', 'lnd', startLndStandIn, (node: LightningStandIn) => ({ LND_REST_URL: node.url, LND_MACAROON_HEX: node.credential })],
+  ['LNbits', 'lnbits', startLnbitsStandIn, (node: LightningStandIn) => ({ LNBITS_URL: node.url, LNBITS_API_KEY: node.credential })],
+] as const)('Lightning top-ups through %s', (_name, backend, startNode, settings) => {
+  let node: LightningStandIn;
+  let gateway: TestGateway;
+
+  beforeAll(async () => {
+    node = await startNode();
+    gateway = await startTestGateway({ LIGHTNING_BACKEND: backend, ...settings(node), BTC_USD_RATE: RATE, LIGHTNING_TIMEOUT_MS: '1000' });
+  });
+  afterAll(async () => {
+    await gateway.close();
+    await node.close();
+  });
+
+  const post = (path: string, body: object, headers: Record<string, string> = {}) =>
+    fetch(`${gateway.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  const topup = async (amountSats: number, headers: Record<string, string> = {}) => {
+    const response = await post('/v1/topup', { amount_sats: amountSats }, headers);
+    expect(response.status).toBe(402);
+    return (await response.json()) as InvoiceAnswer;
+  };
+  const hashOf = (paymentRequest: string) => decode(paymentRequest).tagsObject.payment_hash as string;
+
+  it('sells a token for a paid invoice, worth exactly its sats at the rate, and bills a call against it', async () => {
+    const invoice = await topup(2_100);
+    expect(invoice).toMatchObject({ amount_sats: 2_100, amount_usd: '2.03700252', charge_id: expect.stringMatching(/^ch_/) });
+    expect(decode(invoice.payment_request).satoshis).toBe(2_100);
+
+    const unpaid = await post('/v1/tokens', { charge_id: invoice.charge_id });
+    expect(unpaid.status).toBe(402);
+    expect(await unpaid.json()).toEqual(invoice);
+
+    node.settle(hashOf(invoice.payment_request));
+    const minted = await post('/v1/tokens', { charge_id: invoice.charge_id });
+    expect(minted.status).toBe(200);
+    const token = (await minted.json()) as { spend_token: string; expires_at: string; balance_usd: string };
+    expect(token).toMatchObject({ spend_token: expect.stringMatching(/^tgst_/), balance_usd: '2.03700252' });
+    expect(new Date(token.expires_at).getTime()).toBeGreaterThan(Date.now() + 700 * 3_600_000);
+
+    const chat = await post('/v1/messages', { model: 'tollgate/echo', max_tokens: 32, messages: [{ role: 'user', content: 'paid in sats' }] }, { 'X-Spend-Token': token.spend_token });
+    expect(chat.status).toBe(200);
+    const cost = ((await chat.json()) as { usage: { cost: { total: string } } }).usage.cost.total;
+    // The balance the funds guard and /v1/balance see: the credit, less the call as soon as it is recorded.
+    const event = await gateway.meteringEvent(chat.headers.get('x-tollgate-request-id') as string);
+    expect(event.cost.total).toBe(cost);
+    // No billing worker runs here: the call is queued, not yet in the ledger (the e2e test checks the balance after).
+    const balance = (await (await fetch(`${gateway.url}/v1/balance`, { headers: { 'X-Spend-Token': token.spend_token } })).json()) as { balance_usd: string };
+    expect(balance.balance_usd).toBe('2.03700252');
+    expect((await reconcileDebts(gateway.db.prisma)).mismatches).toEqual([]);
+  });
+
+  it('never mints twice for one charge, even when asked concurrently', async () => {
+    const invoice = await topup(1_000);
+    node.settle(hashOf(invoice.payment_request));
+    const answers = await Promise.all(Array.from({ length: 5 }, () => post('/v1/tokens', { charge_id: invoice.charge_id }).then((response) => response.json() as Promise<{ spend_token: string | null; status?: string }>)));
+    expect(answers.filter((answer) => answer.spend_token).length).toBe(1);
+    expect(answers.filter((answer) => answer.status === 'already_redeemed').length).toBe(4);
+    const entries = await gateway.db.prisma.ledgerEntry.findMany({ where: { requestId: `topup_${hashOf(invoice.payment_request)}` } });
+    expect(entries.map((entry) => entry.amount.toFixed())).toEqual(['-0.9700012']);
+  });
+
+  it('tops up the account of a presented spend token instead of minting one', async () => {
+    const first = await topup(1_000);
+    node.settle(hashOf(first.payment_request));
+    const { spend_token: token } = (await (await post('/v1/tokens', { charge_id: first.charge_id })).json()) as { spend_token: string };
+    const more = await topup(3_000, { 'X-Spend-Token': token });
+    node.settle(hashOf(more.payment_request));
+    const credited = (await (await post('/v1/tokens', { charge_id: more.charge_id })).json()) as { status: string; spend_token: null; balance_usd: string };
+    expect(credited).toEqual({ status: 'credited', spend_token: null, balance_usd: '3.8800048' });
+    const balance = (await (await fetch(`${gateway.url}/v1/balance`, { headers: { 'X-Spend-Token': token } })).json()) as { balance_usd: string };
+    expect(balance.balance_usd).toBe('3.8800048');
+  });
+
+  it('answers 410 for an expired invoice, 404 for an unknown charge, 400 for a bad amount, in the flat shape', async () => {
+    const invoice = await topup(500);
+    node.expire(hashOf(invoice.payment_request));
+    const expired = await post('/v1/tokens', { charge_id: invoice.charge_id });
+    expect(expired.status).toBe(410);
+    expect(await expired.json()).toMatchObject({ code: 'charge_expired', error: expect.stringContaining('POST /v1/topup') });
+    expect((await post('/v1/tokens', { charge_id: 'ch_nothing' })).status).toBe(404);
+    expect((await post('/v1/topup', { amount_sats: 1 })).status).toBe(400);
+    expect((await post('/v1/topup', { amount_sats: 1.5 })).status).toBe(400);
+    expect((await post('/v1/invoice', { amount_sats: 500 })).status).toBe(402); // LightningProx's other name
+  });
+
+  it('answers 503 while the Lightning node is unreachable, and credits nothing unpaid', async () => {
+    const invoice = await topup(700);
+    node.failNext(500);
+    const down = await post('/v1/tokens', { charge_id: invoice.charge_id });
+    expect(down.status).toBe(503);
+    expect(await down.json()).toMatchObject({ code: 'lightning_unavailable' });
+    expect(await gateway.db.prisma.ledgerEntry.count({ where: { requestId: `topup_${hashOf(invoice.payment_request)}` } })).toBe(0);
+  });
+});
+
+describe('Lightning top-ups when not configured', () => {
+  let gateway: TestGateway;
+  beforeAll(async () => {
+    gateway = await startTestGateway();
+  });
+  afterAll(() => gateway.close());
+
+  it('answers 503 naming the reason', async () => {
+    const response = await fetch(`${gateway.url}/v1/topup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ amount_sats: 1_000 }) });
+    expect(response.status).toBe(503);
+    expect(await response.json()).toEqual({ error: 'Lightning top-ups are not enabled on this gateway.', code: 'lightning_not_configured' });
+  });
+});
