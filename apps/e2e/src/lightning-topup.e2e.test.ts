@@ -1,0 +1,46 @@
+import { decode } from 'bolt11';
+import { subtractDecimals } from '@tollgate/billing';
+import { type LightningStandIn, startLndStandIn } from '@tollgate/lightning/testing';
+import { startStack, type Stack } from './support/stack';
+
+/**
+ * A caller with only a Lightning wallet, against the built gateway and billing worker: buy a spend token with an
+ * invoice (the node is a loopback LND stand-in), chat the way LightningProx's client does, and see the balance go
+ * down by exactly what the call cost.
+ */
+describe('buying a spend token with a Lightning invoice', () => {
+  let node: LightningStandIn;
+  let stack: Stack;
+
+  beforeAll(async () => {
+    node = await startLndStandIn();
+    stack = await startStack({ LIGHTNING_BACKEND: 'lnd', LND_REST_URL: node.url, LND_MACAROON_HEX: node.credential, BTC_USD_RATE: '90000' });
+  }, 60_000);
+  afterAll(async () => {
+    await stack?.stop();
+    await node?.close();
+  });
+
+  const post = (path: string, body: object, headers: Record<string, string> = {}) =>
+    fetch(`${stack.url}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify(body) });
+
+  it('top-up → 402 invoice → paid → token → chat billed against it → balance = credit − cost', async () => {
+    const invoiceResponse = await post('/v1/topup', { amount_sats: 5_000 });
+    expect(invoiceResponse.status).toBe(402);
+    const invoice = (await invoiceResponse.json()) as { charge_id: string; payment_request: string; amount_usd: string };
+    expect(invoice.amount_usd).toBe('4.5');
+
+    expect((await post('/v1/tokens', { charge_id: invoice.charge_id })).status).toBe(402); // not paid yet
+    node.settle(decode(invoice.payment_request).tagsObject.payment_hash as string);
+    const token = (await (await post('/v1/tokens', { charge_id: invoice.charge_id })).json()) as { spend_token: string; balance_usd: string };
+    expect(token.balance_usd).toBe('4.5');
+
+    const chat = await post('/v1/messages', { model: 'tollgate/echo', messages: [{ role: 'user', content: 'bought with sats' }], max_tokens: 64 }, { 'X-Spend-Token': token.spend_token });
+    expect(chat.status).toBe(200);
+    const cost = ((await chat.json()) as { usage: { cost: { total: string } } }).usage.cost.total;
+    await stack.waitForUsageRows(1);
+    const balance = (await (await fetch(`${stack.url}/v1/balance`, { headers: { 'X-Spend-Token': token.spend_token } })).json()) as { balance_usd: string };
+    expect(balance.balance_usd).toBe(subtractDecimals('4.5', cost));
+    expect((await stack.cli(['reconcile'])).code).toBe(0);
+  });
+});
