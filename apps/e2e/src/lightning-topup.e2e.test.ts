@@ -1,6 +1,11 @@
+import path from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { decode } from 'bolt11';
 import { subtractDecimals } from '@tollgate/billing';
 import { type LightningStandIn, startLndStandIn } from '@tollgate/lightning/testing';
+import { REPO_ROOT } from './support/run-cli';
 import { startStack, type Stack } from './support/stack';
 
 /**
@@ -42,5 +47,43 @@ describe('buying a spend token with a Lightning invoice', () => {
     const balance = (await (await fetch(`${stack.url}/v1/balance`, { headers: { 'X-Spend-Token': token.spend_token } })).json()) as { balance_usd: string };
     expect(balance.balance_usd).toBe(subtractDecimals('4.5', cost));
     expect((await stack.cli(['reconcile'])).code).toBe(0);
+  });
+
+  it('through tollgate’s MCP server: generate_invoice → pay → check_payment → chat with the token', async () => {
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [path.join(REPO_ROOT, 'apps/mcp-server/bin/tollgate-mcp.cjs')],
+      env: { ...getDefaultEnvironment(), TOLLGATE_URL: stack.url },
+      cwd: REPO_ROOT,
+      stderr: 'pipe',
+    });
+    const client = new Client({ name: 'tollgate-e2e', version: '1.0.0' });
+    await client.connect(transport);
+    const call = async (name: string, args: Record<string, unknown>) => {
+      const result = (await client.callTool({ name, arguments: args })) as CallToolResult;
+      return { ...result, text: result.content.map((block) => (block.type === 'text' ? block.text : '')).join('') };
+    };
+    try {
+      const invoice = await call('generate_invoice', { amount_sats: 2_000 });
+      expect(invoice.isError).toBeFalsy();
+      const { charge_id: chargeId, payment_request: paymentRequest } = invoice.structuredContent as { charge_id: string; payment_request: string };
+      expect(invoice.text).toContain(paymentRequest);
+
+      const unpaid = await call('check_payment', { charge_id: chargeId });
+      expect(unpaid.text).toMatch(/^Not paid yet/);
+      node.settle(decode(paymentRequest).tagsObject.payment_hash as string);
+      const paid = await call('check_payment', { charge_id: chargeId });
+      const { spend_token: spendToken, balance_usd: balance } = paid.structuredContent as { spend_token: string; balance_usd: string };
+      expect(balance).toBe('1.8');
+      expect((await call('check_payment', { charge_id: chargeId })).text).toMatch(/already redeemed/);
+
+      const answer = await call('chat', { model: 'tollgate/echo', message: 'paid by an agent', spend_token: spendToken });
+      expect(answer.text).toMatch(/^paid by an agent\n\n— \d+ in \/ \d+ out$/);
+      const unknown = await call('check_payment', { charge_id: 'ch_nothing' });
+      expect(unknown).toMatchObject({ isError: true });
+      expect(unknown.text).toMatch(/No such charge/);
+    } finally {
+      await client.close();
+    }
   });
 });

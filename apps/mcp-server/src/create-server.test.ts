@@ -46,9 +46,11 @@ describe('tollgate MCP server (in process, SDK Client over InMemoryTransport)', 
   });
   beforeEach(() => gateway.requests.splice(0));
 
-  it("lists chat, list_models and get_balance with the seed's inputs", async () => {
+  it("lists the seed's tools with the seed's inputs", async () => {
     const { tools } = await client.listTools();
-    expect(tools.map((tool) => tool.name).sort()).toEqual(['chat', 'get_balance', 'list_models']);
+    expect(tools.map((tool) => tool.name).sort()).toEqual(['chat', 'check_payment', 'generate_invoice', 'get_balance', 'list_models']);
+    expect(Object.keys(tools.find((tool) => tool.name === 'generate_invoice')?.inputSchema.properties ?? {})).toEqual(['amount_sats', 'duration_hours']);
+    expect(Object.keys(tools.find((tool) => tool.name === 'check_payment')?.inputSchema.properties ?? {})).toEqual(['charge_id']);
     const chat = tools.find((tool) => tool.name === 'chat');
     expect(Object.keys(chat?.inputSchema.properties ?? {})).toEqual(['model', 'message', 'spend_token', 'max_tokens']);
     expect(chat?.inputSchema.required).toEqual(['model', 'message', 'spend_token']);
@@ -168,7 +170,7 @@ describe('tollgate MCP server (in process, SDK Client over InMemoryTransport)', 
     expect(result.isError).toBe(true);
     expect(result.text).toMatch(/cannot reach the tollgate gateway at http:\/\/127\.0\.0\.1:\d+: .*ECONNREFUSED/);
     expect((await callTool(offline, 'list_models')).isError).toBe(true);
-    expect((await offline.listTools()).tools).toHaveLength(3);
+    expect((await offline.listTools()).tools).toHaveLength(5);
     await offline.close();
   });
 });

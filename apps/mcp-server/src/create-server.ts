@@ -1,6 +1,8 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { GatewayClient } from './gateway-client';
 import { registerChatTool } from './tools/chat-tool';
+import { registerCheckPaymentTool } from './tools/check-payment-tool';
+import { registerGenerateInvoiceTool } from './tools/generate-invoice-tool';
 import { registerGetBalanceTool } from './tools/get-balance-tool';
 import { registerListModelsTool } from './tools/list-models-tool';
 import type { ToolDependencies } from './tools/tool-dependencies';
@@ -30,5 +32,7 @@ export function createServer(options: CreateServerOptions): McpServer {
   registerChatTool(server, dependencies);
   registerListModelsTool(server, dependencies);
   registerGetBalanceTool(server, dependencies);
+  registerGenerateInvoiceTool(server, dependencies);
+  registerCheckPaymentTool(server, dependencies);
   return server;
 }

@@ -79,12 +79,35 @@ export interface CreateMessageInput {
   spendToken: string;
 }
 
-/** The three gateway calls the MCP tools make. Each resolves with parsed data or rejects with a `GatewayError`. */
+/** A Lightning invoice for prepaid credit (`POST /v1/topup` answers it with 402, as does an unpaid charge). */
+export const invoiceResponseSchema = z.looseObject({
+  charge_id: z.string(),
+  payment_request: z.string(),
+  amount_sats: z.number(),
+  amount_usd: z.string(),
+  expires_at: z.string(),
+});
+export type InvoiceResponse = z.infer<typeof invoiceResponseSchema>;
+
+/** `POST /v1/tokens` once paid: the new token (shown once), or the status of a charge redeemed before. */
+export const redeemedResponseSchema = z.looseObject({
+  spend_token: z.string().nullable(),
+  status: z.string().optional(),
+  expires_at: z.string().nullable().optional(),
+  balance_usd: z.string(),
+});
+export type RedeemedResponse = z.infer<typeof redeemedResponseSchema>;
+
+/** The gateway calls the MCP tools make. Each resolves with parsed data or rejects with a `GatewayError`. */
 export interface GatewayClient {
   readonly baseUrl: string;
   createMessage(input: CreateMessageInput, signal?: AbortSignal): Promise<MessageResponse>;
   listModels(signal?: AbortSignal): Promise<CapabilityModel[]>;
   getBalance(spendToken: string, signal?: AbortSignal): Promise<BalanceResponse>;
+  /** A Lightning invoice worth `amountSats` of credit (`POST /v1/topup`). */
+  createInvoice(input: { amountSats: number; durationHours?: number }, signal?: AbortSignal): Promise<InvoiceResponse>;
+  /** Redeems a charge (`POST /v1/tokens`): the token once paid, or the invoice again while unpaid. */
+  redeemCharge(chargeId: string, signal?: AbortSignal): Promise<{ paid: true; redeemed: RedeemedResponse } | { paid: false; invoice: InvoiceResponse }>;
 }
 
 export interface GatewayClientOptions {
@@ -106,7 +129,12 @@ export function createGatewayClient(options: GatewayClientOptions): GatewayClien
   const baseUrl = options.baseUrl.replace(/\/+$/, '');
   const timeoutMs = options.timeoutMs ?? DEFAULT_GATEWAY_TIMEOUT_MS;
 
-  async function call<T>(method: 'GET' | 'POST', path: string, schema: z.ZodType<T>, init: { spendToken?: string; body?: unknown; signal?: AbortSignal }): Promise<T> {
+  async function call<T>(
+    method: 'GET' | 'POST',
+    path: string,
+    schema: z.ZodType<T>,
+    init: { spendToken?: string; body?: unknown; signal?: AbortSignal; /** 402 is an answer here, not an error. */ paymentRequired?: boolean },
+  ): Promise<T> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (init.spendToken !== undefined) headers['x-spend-token'] = init.spendToken;
     if (init.body !== undefined) headers['content-type'] = 'application/json';
@@ -128,7 +156,7 @@ export function createGatewayClient(options: GatewayClientOptions): GatewayClien
       throw new GatewayError(`cannot reach the tollgate gateway at ${baseUrl}: ${describeNetworkError(error)}`);
     }
     const json = parseJson(text);
-    if (!response.ok) throw errorFromResponse(response.status, json, `${method} ${path}`);
+    if (!response.ok && !(init.paymentRequired && response.status === 402)) throw errorFromResponse(response.status, json, `${method} ${path}`);
     const parsed = schema.safeParse(json);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
@@ -148,6 +176,16 @@ export function createGatewayClient(options: GatewayClientOptions): GatewayClien
       }),
     listModels: async (signal) => (await call('GET', '/api/capabilities', capabilitiesResponseSchema, { signal })).models,
     getBalance: (spendToken, signal) => call('GET', '/v1/balance', balanceResponseSchema, { spendToken, signal }),
+    createInvoice: (input, signal) =>
+      call('POST', '/v1/topup', invoiceResponseSchema, {
+        signal,
+        paymentRequired: true,
+        body: { amount_sats: input.amountSats, ...(input.durationHours ? { duration_hours: input.durationHours } : {}) },
+      }),
+    redeemCharge: async (chargeId, signal) => {
+      const answer = await call('POST', '/v1/tokens', z.union([invoiceResponseSchema, redeemedResponseSchema]), { signal, paymentRequired: true, body: { charge_id: chargeId } });
+      return 'payment_request' in answer ? { paid: false, invoice: answer as InvoiceResponse } : { paid: true, redeemed: answer as RedeemedResponse };
+    },
   };
 }
 
