@@ -5,6 +5,7 @@ import { authenticate } from './auth/authenticate';
 import type { KeyOwnerCache } from './auth/key-owner-cache';
 import type { CompletionDeps } from './completion/completion-deps';
 import type { TopupDeps } from './topup/topup-deps';
+import { topupPageHandler, topupQrHandler } from './topup/topup-page';
 import { tokensHandler, topupHandler } from './topup/topup-routes';
 import { GatewayError } from './errors/gateway-error';
 import { errorMiddleware } from './http/error-middleware';
@@ -50,6 +51,8 @@ export function createApp(deps: GatewayDeps): Express {
   app.post('/v1/topup', body, topupHandler(deps));
   app.post('/v1/invoice', body, topupHandler(deps));
   app.post('/v1/tokens', body, tokensHandler(deps));
+  app.get('/topup', topupPageHandler);
+  app.get('/topup/qr.svg', topupQrHandler);
 
   app.use((request, _response, next) => {
     next(new GatewayError({ status: 404, type: 'invalid_request_error', code: 'not_found', message: `Unknown route: ${request.method} ${request.path.length > 200 ? `${request.path.slice(0, 200)}…` : request.path}` }));

@@ -111,6 +111,32 @@ describe.each([
   });
 });
 
+describe('GET /topup, the page a person buys a token on', () => {
+  let gateway: TestGateway;
+  beforeAll(async () => {
+    gateway = await startTestGateway();
+  });
+  afterAll(() => gateway.close());
+
+  it('serves a self-contained page that calls /v1/topup and /v1/tokens and draws the invoice as a QR code', async () => {
+    const page = await fetch(`${gateway.url}/topup`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(page.headers.get('content-security-policy')).toContain("default-src 'none'");
+    const html = await page.text();
+    expect(html).toContain("post('/v1/topup'");
+    expect(html).toContain("post('/v1/tokens'");
+    expect(html).not.toMatch(/(src|href)="https?:/); // no external assets
+
+    const invoice = 'lnbcrt50u1p4s355npp5ahrzrfkdta8eh2f93nwmpaaajx7d9mhc0npsxqzrsdq6fys8gmmhw3ur';
+    const qr = await fetch(`${gateway.url}/topup/qr.svg?payment_request=${invoice}`);
+    expect(qr.status).toBe(200);
+    expect(qr.headers.get('content-type')).toMatch(/^image\/svg\+xml/);
+    expect(await qr.text()).toMatch(/^<svg /);
+    expect((await fetch(`${gateway.url}/topup/qr.svg?payment_request=${encodeURIComponent('<script>')}`)).status).toBe(400);
+  });
+});
+
 describe('Lightning top-ups when not configured', () => {
   let gateway: TestGateway;
   beforeAll(async () => {
