@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from '@tollgate/config';
 import { createPrismaClient, findKeyOwner, getAccountDebt, type PrismaClient } from '@tollgate/db';
-import { createLightningBackend } from '@tollgate/lightning';
+import { createLightningBackend, fixedBtcUsdRate, urlBtcUsdRate } from '@tollgate/lightning';
 import { estimateTextTokens, loadCatalog, PROVIDER_DEFINITIONS, ProviderRegistry } from '@tollgate/providers';
 import type { GatewayDeps } from './app';
 import { KeyOwnerCache } from './auth/key-owner-cache';
@@ -69,6 +69,11 @@ export function createGatewayRuntime(config: Config, logger: Logger): GatewayRun
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
     btcUsdRate: config.BTC_USD_RATE,
     lightning: createLightningBackend(config),
+    rate: config.BTC_USD_RATE
+      ? fixedBtcUsdRate(config.BTC_USD_RATE)
+      : config.BTC_USD_RATE_URL
+        ? urlBtcUsdRate({ url: config.BTC_USD_RATE_URL, maxAgeMs: config.BTC_USD_RATE_MAX_AGE_MS, timeoutMs: config.LIGHTNING_TIMEOUT_MS })
+        : undefined,
     invoiceExpirySeconds: config.INVOICE_EXPIRY_SECONDS,
     minSats: config.TOPUP_MIN_SATS,
     maxSats: config.TOPUP_MAX_SATS,

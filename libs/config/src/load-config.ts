@@ -50,6 +50,9 @@ export const configSchema = z.object({
   CATALOG_PATH: z.string().min(1).optional(),
   /** USD per bitcoin; when set, /v1/balance also answers in satoshis. */
   BTC_USD_RATE: decimalRate.optional(),
+  /** A price endpoint answering the BTC/USD rate as JSON (used when BTC_USD_RATE is not set), and how old it may get. */
+  BTC_USD_RATE_URL: url(['http:', 'https:']).optional(),
+  BTC_USD_RATE_MAX_AGE_MS: positiveInt.default(600_000),
   /** The Lightning node that issues top-up invoices: `none` (top-ups refused), LND's REST API or an LNbits wallet. */
   LIGHTNING_BACKEND: z.enum(['none', 'lnd', 'lnbits']).default('none'),
   LND_REST_URL: url(['http:', 'https:']).optional(),

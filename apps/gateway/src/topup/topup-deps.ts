@@ -1,5 +1,5 @@
 import type { PrismaClient } from '@tollgate/db';
-import type { LightningBackend } from '@tollgate/lightning';
+import type { BtcUsdRateSource, LightningBackend } from '@tollgate/lightning';
 import type { KeyOwnerCache } from '../auth/key-owner-cache';
 import type { FundsGuard } from '../funds/funds-guard';
 
@@ -10,8 +10,8 @@ export interface TopupDeps {
   funds: FundsGuard;
   /** Undefined when LIGHTNING_BACKEND=none: top-ups are then refused (503). */
   lightning?: LightningBackend;
-  /** USD per bitcoin (BTC_USD_RATE): the rate invoices are valued at. */
-  btcUsdRate?: string;
+  /** The BTC/USD rate invoices are valued at (BTC_USD_RATE, or BTC_USD_RATE_URL); undefined: top-ups refused. */
+  rate?: BtcUsdRateSource;
   invoiceExpirySeconds: number;
   minSats: number;
   maxSats: number;

@@ -1,3 +1,5 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { decode } from 'bolt11';
 import { reconcileDebts } from '@tollgate/db';
 import { type LightningStandIn, startLnbitsStandIn, startLndStandIn } from '@tollgate/lightning/testing';
@@ -108,6 +110,37 @@ describe.each([
     expect(down.status).toBe(503);
     expect(await down.json()).toMatchObject({ code: 'lightning_unavailable' });
     expect(await gateway.db.prisma.ledgerEntry.count({ where: { requestId: `topup_${hashOf(invoice.payment_request)}` } })).toBe(0);
+  });
+});
+
+describe('Lightning top-ups valued at a rate from a price endpoint', () => {
+  let node: LightningStandIn;
+  let prices: Server;
+  let gateway: TestGateway;
+  beforeAll(async () => {
+    node = await startLndStandIn();
+    prices = createServer((_request, response) => response.writeHead(200, { 'content-type': 'application/json' }).end('{"bitcoin":{"usd":80000}}'));
+    await new Promise<void>((resolve) => prices.listen(0, '127.0.0.1', resolve));
+    const priceUrl = `http://127.0.0.1:${(prices.address() as AddressInfo).port}/simple/price`;
+    gateway = await startTestGateway({ LIGHTNING_BACKEND: 'lnd', LND_REST_URL: node.url, LND_MACAROON_HEX: node.credential, BTC_USD_RATE_URL: priceUrl, BTC_USD_RATE_MAX_AGE_MS: '400' });
+  });
+  afterAll(async () => {
+    await gateway.close();
+    await node.close();
+    if (prices.listening) await new Promise((resolve) => prices.close(resolve));
+  });
+  const topup = () => fetch(`${gateway.url}/v1/topup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ amount_sats: 1_000 }) });
+
+  it('values invoices at the fetched rate, and refuses top-ups with a clear 503 once it is stale', async () => {
+    const priced = await topup();
+    expect(priced.status).toBe(402);
+    expect(await priced.json()).toMatchObject({ amount_usd: '0.8' });
+    prices.closeAllConnections();
+    await new Promise((resolve) => prices.close(resolve));
+    await new Promise((resolve) => setTimeout(resolve, 500)); // older than BTC_USD_RATE_MAX_AGE_MS, and no endpoint
+    const stale = await topup();
+    expect(stale.status).toBe(503);
+    expect(await stale.json()).toEqual({ error: 'No current BTC/USD rate to value the invoice at; try again shortly.', code: 'rate_unavailable' });
   });
 });
 

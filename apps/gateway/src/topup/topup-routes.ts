@@ -1,6 +1,6 @@
 import { satsToUsd, subtractDecimals } from '@tollgate/billing';
 import { createLightningCharge, findLightningCharge, getAccountUsage, hashApiKey, redeemLightningCharge, type LightningChargeRecord } from '@tollgate/db';
-import { LightningBackendError } from '@tollgate/lightning';
+import { LightningBackendError, StaleRateError } from '@tollgate/lightning';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { presentedCredential } from '../auth/authenticate';
@@ -50,7 +50,11 @@ export function topupHandler(deps: TopupDeps) {
   return async (request: Request, response: Response): Promise<void> => {
     const body = parseBody(bodySchema, request.body);
     if (!deps.lightning) throw unavailable('Lightning top-ups are not enabled on this gateway.', 'lightning_not_configured');
-    if (!deps.btcUsdRate) throw unavailable('Lightning top-ups need a BTC/USD rate, which this gateway does not have.', 'rate_unavailable');
+    if (!deps.rate) throw unavailable('Lightning top-ups need a BTC/USD rate, which this gateway does not have.', 'rate_unavailable');
+    const rate = await deps.rate.current().catch((error: unknown) => {
+      if (error instanceof StaleRateError) throw new GatewayError({ status: 503, type: 'service_unavailable', code: 'rate_unavailable', message: 'No current BTC/USD rate to value the invoice at; try again shortly.', cause: error });
+      throw error;
+    });
     const accountId = await presentedAccount(deps, request);
     const invoice = await deps.lightning
       .createInvoice({ amountSats: body.amount_sats, memo: `tollgate credit: ${body.amount_sats} sats`, expirySeconds: deps.invoiceExpirySeconds })
@@ -60,8 +64,8 @@ export function topupHandler(deps: TopupDeps) {
       paymentRequest: invoice.paymentRequest,
       backend: deps.lightning.name,
       amountSats: body.amount_sats,
-      amountUsd: satsToUsd(body.amount_sats, deps.btcUsdRate),
-      btcUsdRate: deps.btcUsdRate,
+      amountUsd: satsToUsd(body.amount_sats, rate.usdPerBtc),
+      btcUsdRate: rate.usdPerBtc,
       durationHours: body.duration_hours ?? DEFAULT_DURATION_HOURS,
       accountId: accountId ?? null,
       expiresAt: invoice.expiresAt,
