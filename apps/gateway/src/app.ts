@@ -40,12 +40,14 @@ export function createApp(deps: GatewayDeps): Express {
   app.get('/readyz', readinessHandler(deps.readiness, deps.logger));
   app.get('/v1/models', modelsHandler(deps.registry));
 
-  const auth = authenticate(deps.keyCache);
+  // Completions may be paid per request with L402 (when enabled): without credentials they are answered 402.
+  const auth = authenticate(deps.keyCache, { l402: deps.l402, l402Challenge: true });
+  const authenticated = authenticate(deps.keyCache, { l402: deps.l402 });
   const body = jsonBody(deps.bodyLimitBytes);
   app.post('/v1/chat/completions', auth, body, chatCompletionsHandler(deps));
   app.post('/v1/chat', auth, body, chatCompletionsHandler(deps)); // LightningProx's name for the same API
   app.post('/v1/messages', auth, body, messagesHandler(deps));
-  app.get('/v1/balance', auth, balanceHandler(deps.prisma, deps.btcUsdRate));
+  app.get('/v1/balance', authenticated, balanceHandler(deps.prisma, deps.btcUsdRate));
   app.get('/api/capabilities', capabilitiesHandler(deps.registry));
   // Prepaid credit for Lightning invoices (LightningProx's routes; `/v1/invoice` is its other name for `/v1/topup`).
   app.post('/v1/topup', body, topupHandler(deps));

@@ -10,6 +10,7 @@ import { KeyOwnerCache } from './auth/key-owner-cache';
 import { FundsGuard } from './funds/funds-guard';
 import { EventSpool } from './metering/event-spool';
 import { MeteringProducer } from './metering/metering-producer';
+import type { L402Deps } from './l402/l402-gate';
 
 /** The gateway's live connections and the deps built on them; `close()` releases everything. */
 export interface GatewayRuntime {
@@ -55,10 +56,19 @@ export function createGatewayRuntime(config: Config, logger: Logger): GatewayRun
     idleMs: config.UPSTREAM_IDLE_TIMEOUT_MS,
   });
   logUnconfiguredProviders(registry, logger);
+  const lightning = createLightningBackend(config);
+  const rate = config.BTC_USD_RATE
+    ? fixedBtcUsdRate(config.BTC_USD_RATE)
+    : config.BTC_USD_RATE_URL
+      ? urlBtcUsdRate({ url: config.BTC_USD_RATE_URL, maxAgeMs: config.BTC_USD_RATE_MAX_AGE_MS, timeoutMs: config.LIGHTNING_TIMEOUT_MS })
+      : undefined;
+  const funds = new FundsGuard(redis, (accountId) => getAccountDebt(prisma, accountId), logger);
+  const l402 = l402Settings(config, { lightning, rate, prisma, funds });
   const deps: GatewayDeps = {
     registry,
     producer,
-    funds: new FundsGuard(redis, (accountId) => getAccountDebt(prisma, accountId), logger),
+    funds,
+    l402,
     commissionRate: config.COMMISSION_RATE,
     maxAttempts: config.UPSTREAM_MAX_ATTEMPTS,
     retryBaseDelayMs: config.UPSTREAM_RETRY_BASE_DELAY_MS,
@@ -68,12 +78,8 @@ export function createGatewayRuntime(config: Config, logger: Logger): GatewayRun
     keyCache: new KeyOwnerCache((keyHash) => findKeyOwner(prisma, keyHash), config.KEY_CACHE_TTL_MS),
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
     btcUsdRate: config.BTC_USD_RATE,
-    lightning: createLightningBackend(config),
-    rate: config.BTC_USD_RATE
-      ? fixedBtcUsdRate(config.BTC_USD_RATE)
-      : config.BTC_USD_RATE_URL
-        ? urlBtcUsdRate({ url: config.BTC_USD_RATE_URL, maxAgeMs: config.BTC_USD_RATE_MAX_AGE_MS, timeoutMs: config.LIGHTNING_TIMEOUT_MS })
-        : undefined,
+    lightning,
+    rate,
     invoiceExpirySeconds: config.INVOICE_EXPIRY_SECONDS,
     minSats: config.TOPUP_MIN_SATS,
     maxSats: config.TOPUP_MAX_SATS,
@@ -104,5 +110,21 @@ export function createGatewayRuntime(config: Config, logger: Logger): GatewayRun
       await registry.close();
       await prisma.$disconnect();
     },
+  };
+}
+
+/** L402 pay-per-request, when L402_ENABLED: it needs a Lightning backend, a BTC/USD rate and a root key (else start fails). */
+function l402Settings(config: Config, parts: Partial<Pick<L402Deps, 'lightning' | 'rate'>> & Pick<L402Deps, 'prisma' | 'funds'>): L402Deps | undefined {
+  if (config.L402_ENABLED !== 'true') return undefined;
+  const missing = [!parts.lightning && 'LIGHTNING_BACKEND', !parts.rate && 'BTC_USD_RATE or BTC_USD_RATE_URL', !config.L402_ROOT_KEY && 'L402_ROOT_KEY'].filter(Boolean);
+  if (missing.length > 0 || !parts.lightning || !parts.rate || !config.L402_ROOT_KEY) throw new Error(`L402_ENABLED=true needs ${missing.join(', ')}`);
+  return {
+    rootKey: Buffer.from(config.L402_ROOT_KEY, 'hex'),
+    lightning: parts.lightning,
+    rate: parts.rate,
+    prisma: parts.prisma,
+    funds: parts.funds,
+    invoiceExpirySeconds: config.INVOICE_EXPIRY_SECONDS,
+    validHours: config.L402_VALID_HOURS,
   };
 }

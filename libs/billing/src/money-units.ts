@@ -20,6 +20,11 @@ export function usdToSatsFloor(usd: string, usdPerBtc: string): string {
   return new Decimal(usd).times(100_000_000).dividedBy(usdPerBtc).toDecimalPlaces(0, Decimal.ROUND_FLOOR).toFixed();
 }
 
+/** USD as whole satoshis at a USD-per-BTC rate, rounded up (an invoice that must cover the amount). */
+export function usdToSatsCeil(usd: string, usdPerBtc: string): number {
+  return Number(new Decimal(usd).times(100_000_000).dividedBy(usdPerBtc).toDecimalPlaces(0, Decimal.ROUND_CEIL).toFixed());
+}
+
 /** Whole satoshis as USD at a USD-per-BTC rate, exactly (1 BTC = 100,000,000 sats). */
 export function satsToUsd(sats: number | bigint, usdPerBtc: string): string {
   // Precision enough for any sats × rate product to stay exact (the default's 20 digits could round).

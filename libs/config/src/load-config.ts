@@ -65,6 +65,12 @@ export const configSchema = z.object({
   LNBITS_API_KEY: z.string().min(1).optional(),
   /** One call to the Lightning node, in milliseconds. */
   LIGHTNING_TIMEOUT_MS: positiveInt.default(10_000),
+  /** L402: a request without credentials gets 402 with an invoice priced at its worst case, and pays per request. */
+  L402_ENABLED: z.enum(['true', 'false']).default('false'),
+  /** The root key L402 macaroons are signed with: at least 32 bytes, hex. */
+  L402_ROOT_KEY: z.string().regex(/^([0-9a-fA-F]{2}){32,}$/, 'must be at least 32 bytes of hex').optional(),
+  /** How long a paid L402 credential can be used, in hours. */
+  L402_VALID_HOURS: positiveInt.default(24),
   /** How long a top-up invoice can be paid, in seconds. */
   INVOICE_EXPIRY_SECONDS: positiveInt.default(3_600),
   /** Bounds of one top-up, in satoshis. */

@@ -57,6 +57,11 @@ export async function createLightningCharge(
   return toRecord(row);
 }
 
+export async function findLightningChargeByPaymentHash(prisma: PrismaClient, paymentHash: string): Promise<LightningChargeRecord | undefined> {
+  const row = await prisma.lightningCharge.findUnique({ where: { paymentHash } });
+  return row ? toRecord(row) : undefined;
+}
+
 export async function findLightningCharge(prisma: PrismaClient, id: string): Promise<LightningChargeRecord | undefined> {
   const row = await prisma.lightningCharge.findUnique({ where: { id } });
   return row ? toRecord(row) : undefined;
@@ -74,7 +79,13 @@ export type Redemption =
  * amount; its request id `topup_<payment hash>` is unique, a second guard) and lowers the account's debt by the same
  * amount, so debt = Σ ledger still holds. The caller must have seen the invoice settled at the node.
  */
-export async function redeemLightningCharge(prisma: PrismaClient, chargeId: string, now: Date = new Date()): Promise<Redemption> {
+export async function redeemLightningCharge(
+  prisma: PrismaClient,
+  chargeId: string,
+  now: Date = new Date(),
+  /** L402: the paid preimage is the credential, so the new account gets no spend token. */
+  options: { mintToken?: boolean } = {},
+): Promise<Redemption> {
   return prisma.$transaction(async (tx) => {
     const claimed = await tx.lightningCharge.updateMany({ where: { id: chargeId, creditedAt: null }, data: { creditedAt: now } });
     const charge = await tx.lightningCharge.findUniqueOrThrow({ where: { id: chargeId } });
@@ -83,6 +94,11 @@ export async function redeemLightningCharge(prisma: PrismaClient, chargeId: stri
     let accountId = charge.accountId;
     let spendToken: string | undefined;
     let tokenExpiresAt: Date | null = null;
+    if (!accountId && options.mintToken === false) {
+      const account = await tx.account.create({ data: { name: `l402 ${charge.paymentHash.slice(0, 12)}`, creditLimit: '0' } });
+      accountId = account.id;
+      await tx.lightningCharge.update({ where: { id: chargeId }, data: { accountId } });
+    }
     if (!accountId) {
       spendToken = generateApiKey(SPEND_TOKEN_PREFIX);
       tokenExpiresAt = new Date(now.getTime() + charge.durationHours * 3_600_000);

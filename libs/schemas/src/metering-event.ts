@@ -13,7 +13,7 @@ export const requestIdSchema = z
   .regex(/^[A-Za-z0-9_.-]{8,128}$/, 'request id: 8-128 of A-Z a-z 0-9 _ . -')
   .refine((value) => !/^\d+$/.test(value), 'request id must not be all digits');
 
-export const authMethodSchema = z.enum(['api-key', 'spend-token', 'jwt', 'x402']);
+export const authMethodSchema = z.enum(['api-key', 'spend-token', 'jwt', 'x402', 'l402']);
 export type AuthMethod = z.infer<typeof authMethodSchema>;
 
 export const meteringStatusSchema = z.enum(['ok', 'partial', 'error']);

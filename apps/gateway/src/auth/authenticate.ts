@@ -2,6 +2,7 @@ import { hashApiKey, SPEND_TOKEN_PREFIX } from '@tollgate/db';
 import type { NextFunction, Request, Response } from 'express';
 import { authenticationError } from '../errors/gateway-error';
 import type { Caller } from './caller';
+import { l402Caller, type L402Deps } from '../l402/l402-gate';
 import type { KeyOwnerCache } from './key-owner-cache';
 
 /**
@@ -26,11 +27,23 @@ const MISSING_CREDENTIAL_MESSAGE =
   'Missing API key or spend token: send it as "Authorization: Bearer <key>", "x-api-key" or "X-Spend-Token". ' +
   'Spend tokens (tgst_…) are prepaid: the operator of this gateway issues them (tollgate spend-tokens create).';
 
-/** Authenticates API keys and spend tokens (stored as SHA-256 hashes) through the in-process cache; 401 when it fails. */
-export function authenticate(cache: KeyOwnerCache, now: () => number = Date.now) {
+/**
+ * Authenticates API keys and spend tokens (stored as SHA-256 hashes) through the in-process cache, and — with L402
+ * enabled — `Authorization: L402 <macaroon>:<preimage>`; 401 when it fails. With `l402Challenge`, a request with no
+ * credential at all passes without a caller: its route answers 402 with an invoice priced at its worst case.
+ */
+export function authenticate(cache: KeyOwnerCache, options: { l402?: L402Deps; l402Challenge?: boolean } = {}, now: () => number = Date.now) {
   return async (request: Request, response: Response, next: NextFunction) => {
+    if (options.l402) {
+      const paid = await l402Caller(options.l402, request.get('authorization'));
+      if (paid) {
+        response.locals['caller'] = paid;
+        return next();
+      }
+    }
     const credential = presentedCredential(request);
     if (!credential) {
+      if (options.l402 && options.l402Challenge) return next(); // no caller: the route asks for an L402 payment
       return next(authenticationError(MISSING_CREDENTIAL_MESSAGE, 'missing_api_key'));
     }
     const owner = await cache.get(hashApiKey(credential));

@@ -28,11 +28,13 @@ function budgetFor(request: ChatCompletionRequest, entry: CatalogEntry): number 
  * funds (402 when it does not fit). The reservation is settled when the request is metered.
  */
 export async function admitRequest(deps: CompletionDeps, request: ChatCompletionRequest, context: CompletionContext): Promise<Admission> {
-  const candidates = candidateModels(deps, request).map((entry) => ({ entry, maxOutputTokens: budgetFor(request, entry) }));
-  const reservation = await deps.funds.reserve({
-    accountId: context.caller.accountId,
-    creditLimit: context.caller.creditLimit,
-    worstCaseUsd: worstCaseCost(request, candidates, deps.commissionRate),
-  });
+  const { candidates, worstCaseUsd } = priceWorstCase(deps, request);
+  const reservation = await deps.funds.reserve({ accountId: context.caller.accountId, creditLimit: context.caller.creditLimit, worstCaseUsd });
   return { candidates, reservation };
+}
+
+/** The candidate models with their output budgets, and the most the request can cost (what admission reserves). */
+export function priceWorstCase(deps: CompletionDeps, request: ChatCompletionRequest): { candidates: Candidate[]; worstCaseUsd: string } {
+  const candidates = candidateModels(deps, request).map((entry) => ({ entry, maxOutputTokens: budgetFor(request, entry) }));
+  return { candidates, worstCaseUsd: worstCaseCost(request, candidates, deps.commissionRate) };
 }

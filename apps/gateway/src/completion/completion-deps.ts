@@ -2,6 +2,7 @@ import type { ProviderRegistry } from '@tollgate/providers';
 import type { Logger } from 'pino';
 import type { Caller } from '../auth/caller';
 import type { FundsGuard } from '../funds/funds-guard';
+import type { L402Deps } from '../l402/l402-gate';
 import type { MeteringProducer } from '../metering/metering-producer';
 
 /** What serving a completion needs from the running gateway. */
@@ -18,6 +19,8 @@ export interface CompletionDeps {
   /** First-byte timeout of non-streaming calls (their headers come when the whole answer is done), in milliseconds. */
   generateTimeoutMs: number;
   logger: Logger;
+  /** Set when L402 pay-per-request is enabled. */
+  l402?: L402Deps;
 }
 
 /** One request's identity and cancellation. */

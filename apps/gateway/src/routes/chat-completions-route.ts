@@ -5,6 +5,7 @@ import { completionContext } from '../http/completion-context';
 import { generateCompletion } from '../completion/generate-completion';
 import { streamCompletion } from '../completion/stream-completion';
 import { parseBody } from '../http/parse-body';
+import { requirePayment } from '../l402/require-payment';
 import { pipeSse, startSse, writeSse } from '../http/sse-writer';
 import { warningHeaders } from '../http/warning-headers';
 import { toOpenAiChatCompletion } from '../wire/openai-chat-response';
@@ -14,6 +15,7 @@ import { createOpenAiChunkMapper } from '../wire/openai-chat-stream';
 export function chatCompletionsHandler(deps: CompletionDeps) {
   return async (request: Request, response: Response): Promise<void> => {
     const body = parseBody(chatCompletionRequestSchema, request.body);
+    await requirePayment(deps, body, response);
     const context = completionContext(request, response);
     const id = `chatcmpl-${context.requestId.replace(/^req_/, '')}`;
     const created = Math.floor(context.startedAt.getTime() / 1000);

@@ -5,6 +5,7 @@ import { generateCompletion } from '../completion/generate-completion';
 import { streamCompletion } from '../completion/stream-completion';
 import { completionContext } from '../http/completion-context';
 import { parseBody } from '../http/parse-body';
+import { requirePayment } from '../l402/require-payment';
 import { pipeSse, startSse, writeSse } from '../http/sse-writer';
 import { warningHeaders } from '../http/warning-headers';
 import { cacheControlWarnings } from '../wire/anthropic-cache-control';
@@ -23,6 +24,7 @@ export function messagesHandler(deps: CompletionDeps) {
     const context = completionContext(request, response);
     const requestWarnings = cacheControlWarnings(anthropicBody, context.strict);
     const body = fromAnthropicRequest(anthropicBody);
+    await requirePayment(deps, body, response);
     const id = `msg_${context.requestId.replace(/^req_/, '')}`;
 
     if (!body.stream) {
