@@ -86,4 +86,20 @@ describe('buying a spend token with a Lightning invoice', () => {
       await client.close();
     }
   });
+
+  it('as LightningProx’s client calls it: /v1/invoice, /v1/tokens, errors read as `new Error(body.error)`', async () => {
+    // Content-Type only, no anthropic-version: the calls LightningProx's generate_invoice / check_payment make.
+    const invoice = (await (await post('/v1/invoice', { amount_sats: 1_000 })).json()) as { charge_id: string; payment_request: string; amount_usd: string };
+    expect(invoice).toMatchObject({ charge_id: expect.stringMatching(/^ch_/), amount_usd: '0.9' });
+    const check = async (chargeId: string) => {
+      const response = await post('/v1/tokens', { charge_id: chargeId });
+      const body = (await response.json()) as { error?: unknown; spend_token?: string };
+      if (!response.ok && response.status !== 402) throw new Error(String(body.error));
+      return { status: response.status, body };
+    };
+    expect((await check(invoice.charge_id)).status).toBe(402);
+    await expect(check('ch_unknown')).rejects.toThrow('No such charge: create one with POST /v1/topup.');
+    node.settle(decode(invoice.payment_request).tagsObject.payment_hash as string);
+    expect((await check(invoice.charge_id)).body.spend_token).toMatch(/^tgst_/);
+  });
 });
