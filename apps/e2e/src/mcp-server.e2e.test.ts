@@ -82,7 +82,7 @@ describe('MCP client → tollgate-mcp (stdio) → gateway → ledger', () => {
 
   it('lists the seed’s tools', async () => {
     const { tools } = await mcp.client.listTools();
-    expect(tools.map((tool) => tool.name).sort()).toEqual(['chat', 'get_balance', 'list_models']);
+    expect(tools.map((tool) => tool.name).sort()).toEqual(['chat', 'check_payment', 'generate_invoice', 'get_balance', 'list_models']);
     expect(tools.find((tool) => tool.name === 'chat')?.inputSchema.required).toEqual(['model', 'message', 'spend_token']);
     const models = await callTool(mcp, 'list_models');
     expect(models.isError).toBeFalsy();
