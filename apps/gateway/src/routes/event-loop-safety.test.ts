@@ -8,8 +8,21 @@ describe('event loop safety', () => {
   const FOUR_MIB = 4 * 1024 * 1024;
   let gateway: TestGateway;
 
+  const prompt = 'q'.repeat(FOUR_MIB - 512);
+  const post = (path: string, body: object) =>
+    fetch(`${gateway.url}${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${gateway.apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    }).then(async (response) => ({ status: response.status, text: await response.text() }));
+
   beforeAll(async () => {
     gateway = await startTestGateway({ BODY_LIMIT_BYTES: String(FOUR_MIB + 64 * 1024) });
+    // One unmeasured pass through each route first: what is measured is the work per request over caller input, not
+    // the process compiling its code paths for the first time.
+    for (const path of ['/v1/chat/completions', '/v1/messages']) {
+      await post(path, { model: 'tollgate/echo', max_tokens: 8, messages: [{ role: 'user', content: 'q'.repeat(64 * 1024) }] });
+    }
   });
   afterAll(() => gateway.close());
 
@@ -28,14 +41,6 @@ describe('event loop safety', () => {
     await work;
     return slowest;
   }
-
-  const prompt = 'q'.repeat(FOUR_MIB - 512);
-  const post = (path: string, body: object) =>
-    fetch(`${gateway.url}${path}`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${gateway.apiKey}`, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    }).then(async (response) => ({ status: response.status, text: await response.text() }));
 
   it.each([
     ['/v1/chat/completions', { model: 'tollgate/echo', max_tokens: 64, messages: [{ role: 'user', content: prompt }] }],
