@@ -17,15 +17,16 @@ export interface CreateServerOptions {
 }
 
 /**
- * The tollgate MCP server: `chat`, `list_models` and `get_balance` over the gateway — the names and inputs of the
- * LightningProx tools, so an agent configured for those finds the same tools here. Not yet connected to a transport.
+ * The tollgate MCP server: `chat`, `list_models`, `get_balance`, `generate_invoice` and `check_payment` over the
+ * gateway — the names and inputs of the LightningProx tools, so an agent configured for those finds the same tools
+ * here. Not yet connected to a transport.
  */
 export function createServer(options: CreateServerOptions): McpServer {
   const server = new McpServer(
     { name: 'tollgate', title: 'tollgate', version: MCP_SERVER_VERSION },
     {
       instructions:
-        'tollgate is a metered LLM gateway. Use list_models to see the models and their prices, chat to send a message to one (each call is paid from the spend token), get_balance to see what the token has left.',
+        'tollgate is a metered LLM gateway. Use list_models to see the models and their prices, chat to send a message to one (each call is paid from the spend token), get_balance to see what the token has left. Without a token, generate_invoice gives a Lightning invoice that buys one; once it is paid, check_payment returns the token.',
     },
   );
   const dependencies: ToolDependencies = { gateway: options.gateway, defaultSpendToken: options.defaultSpendToken };
