@@ -64,8 +64,11 @@ describe('billing when things go wrong', () => {
   it('reads a non-streaming answer to its end when the caller leaves, and bills what the provider reports', async () => {
     openai.enqueue({ json: fixtureJson('openai', 'openai-text'), delayMs: 600 });
     const controller = new AbortController();
-    setTimeout(() => controller.abort(), 150);
-    await expect(chat({ model: 'openai/gpt-4o-mini', max_tokens: 1000 }, { signal: controller.signal })).rejects.toThrow();
+    const pending = chat({ model: 'openai/gpt-4o-mini', max_tokens: 1000 }, { signal: controller.signal });
+    // Leave once the provider has the request (however long the gateway took to get there).
+    for (let waited = 0; openai.requests.length === 0 && waited < 5_000; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10));
+    controller.abort();
+    await expect(pending).rejects.toThrow();
     const events = await eventsOf(gateway.accountId, 1);
     const event = events.find((candidate) => candidate.errorCode === 'client_disconnected' && !candidate.streamed);
     expect(event).toMatchObject({ status: 'partial', usage: { source: 'reported', inputTokens: 16, outputTokens: 363 } });
