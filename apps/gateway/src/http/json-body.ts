@@ -31,16 +31,20 @@ function tooDeep(path: ReadonlyArray<string | number> | null): GatewayError {
  * - 413 for a body over the size limit;
  * - 400 for malformed JSON, and for JSON nested deeper than MAX_JSON_DEPTH levels (`json_too_deep`), which would
  *   overflow the stack of every recursive step after it (validation, token estimates, JSON.stringify). UTF-8 text is
- *   checked before it is parsed, so a body of millions of `[` costs one linear scan rather than a parse; the parsed
- *   value is walked again (iteratively) so that no other charset gets past the limit.
+ *   checked before it is parsed, so a body of millions of `[` costs one linear scan rather than a parse; a body in
+ *   another charset, which the scan cannot read, has its parsed value walked instead (iteratively).
  */
 export function jsonBody(limitBytes: number) {
+  /** Requests whose raw UTF-8 text was scanned: their parsed value needs no second, slower walk. */
+  const scanned = new WeakSet<object>();
   const parse = express.json({
     limit: limitBytes,
     strict: true,
     type: () => true,
-    verify: (_request, _response, body, encoding) => {
-      if ((encoding === 'utf-8' || encoding === 'utf8') && jsonTextTooDeep(body)) throw Object.assign(new Error('too deep'), { type: TOO_DEEP });
+    verify: (request, _response, body, encoding) => {
+      if (encoding !== 'utf-8' && encoding !== 'utf8') return;
+      if (jsonTextTooDeep(body)) throw Object.assign(new Error('too deep'), { type: TOO_DEEP });
+      scanned.add(request);
     },
   });
   return (request: Request, response: Response, next: NextFunction) => {
@@ -51,7 +55,7 @@ export function jsonBody(limitBytes: number) {
     }
     const done = (error?: unknown) => {
       if (!error) {
-        const path = findTooDeepJson(request.body);
+        const path = scanned.has(request) ? null : findTooDeepJson(request.body);
         return next(path ? tooDeep(path) : undefined);
       }
       const failure = error as { type?: string; status?: number; message?: string };
