@@ -4,19 +4,13 @@ import { emptyUsage, type ChatCompletionRequest } from '@tollgate/schemas';
 import type { Candidate } from '../completion/attempt-models';
 
 /**
- * The dearest price per token class a prompt of up to `promptTokens` can be billed at on this model: the base
- * prices and every tier the prompt may reach, with cache writes as dear as they get (they cost more than plain
- * input) and reasoning as dear as it gets (it may cost more than output).
+ * The dearest price per token class a prompt of up to `promptTokens` can be billed at on this model: the tier that
+ * bound reaches (tiers never get cheaper, the catalog refuses that), with cache writes as dear as they get (they
+ * cost more than plain input) and reasoning as dear as it gets (it may cost more than output).
  */
 function dearestPrices(entry: CatalogEntry, promptTokens: number): Pick<ModelPrices, 'input' | 'output'> {
-  const reachable = [entry.prices, pricesFor(entry, promptTokens)];
-  let input = '0';
-  let output = '0';
-  for (const prices of reachable) {
-    input = maxDecimal(input, maxDecimal(prices.input, prices.cacheWrite ?? '0'));
-    output = maxDecimal(output, maxDecimal(prices.output, prices.reasoning ?? '0'));
-  }
-  return { input, output };
+  const prices = pricesFor(entry, promptTokens);
+  return { input: maxDecimal(prices.input, prices.cacheWrite ?? '0'), output: maxDecimal(prices.output, prices.reasoning ?? '0') };
 }
 
 /**
