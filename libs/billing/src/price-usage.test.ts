@@ -45,3 +45,17 @@ describe('decimal helpers', () => {
     expect(subtractDecimals('10', '0.00013376')).toBe('9.99986624');
   });
 });
+
+describe('compareDecimals', () => {
+  it.each([
+    ['1', '1.0', 0],
+    ['0.125', '0.25', -1],
+    ['10', '9.99', 1],
+    ['007.5', '7.50', 0],
+    ['0.0000001', '0', 1],
+    ['100', '99.999999', 1],
+  ])('%s vs %s is %i', (a, b, expected) => {
+    expect(compareDecimals(a, b)).toBe(expected);
+    expect(compareDecimals(b, a)).toBe(0 - expected);
+  });
+});

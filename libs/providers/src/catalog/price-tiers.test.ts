@@ -1,5 +1,5 @@
 import { catalogEntrySchema, DEFAULT_IMAGE_TOKENS, loadCatalog, parseCatalog } from './model-catalog';
-import { compareDecimalStrings, pricesFor } from './price-tiers';
+import { pricesFor } from './price-tiers';
 
 const catalog = loadCatalog();
 const entry = (id: string) => {
@@ -66,19 +66,5 @@ describe('catalog entry schema: tiers and image tokens', () => {
     expect(entry('openai/gpt-4o-mini').imageTokens).toBe(2833 + 5667 * 8);
     expect(entry('openai/gpt-4o').imageTokens).toBe(85 + 170 * 8);
     expect(entry('openai/gpt-4-turbo').imageTokens).toBe(85 + 170 * 8);
-  });
-});
-
-describe('compareDecimalStrings', () => {
-  it.each([
-    ['1', '1.0', 0],
-    ['0.125', '0.25', -1],
-    ['10', '9.99', 1],
-    ['007.5', '7.50', 0],
-    ['0.0000001', '0', 1],
-    ['100', '99.999999', 1],
-  ])('%s vs %s is %i', (a, b, expected) => {
-    expect(compareDecimalStrings(a, b)).toBe(expected);
-    expect(compareDecimalStrings(b, a)).toBe(0 - expected);
   });
 });

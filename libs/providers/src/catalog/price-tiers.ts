@@ -1,3 +1,4 @@
+import { compareDecimals } from '@tollgate/billing';
 import { modelPricesSchema, type ModelPrices } from '@tollgate/schemas';
 import { z } from 'zod';
 
@@ -31,19 +32,6 @@ export function pricesFor(entry: TieredPrices, promptTokens: number): ModelPrice
   return prices;
 }
 
-/** -1, 0 or 1 as a is below, equal to or above b; both non-negative decimal strings ("0.125"), compared exactly. */
-export function compareDecimalStrings(a: string, b: string): number {
-  const [aWhole, aFraction = ''] = a.split('.');
-  const [bWhole, bFraction = ''] = b.split('.');
-  const wholeA = aWhole.replace(/^0+(?=\d)/, '');
-  const wholeB = bWhole.replace(/^0+(?=\d)/, '');
-  if (wholeA.length !== wholeB.length) return wholeA.length < wholeB.length ? -1 : 1;
-  const width = Math.max(aFraction.length, bFraction.length);
-  const left = wholeA + aFraction.padEnd(width, '0');
-  const right = wholeB + bFraction.padEnd(width, '0');
-  return left === right ? 0 : left < right ? -1 : 1;
-}
-
 /** A class's price with the fallbacks libs/billing applies: reasoning → output, cache read / write → input. */
 function effectivePrice(prices: ModelPrices, tokenClass: keyof ModelPrices): string {
   if (tokenClass === 'reasoning') return prices.reasoning ?? prices.output;
@@ -58,5 +46,5 @@ const TOKEN_CLASSES: ReadonlyArray<keyof ModelPrices> = ['input', 'output', 'rea
  * before it would make the worst case depend on the exact prompt size, which is not known before the call.
  */
 export function cheaperTokenClass(lower: ModelPrices, higher: ModelPrices): keyof ModelPrices | undefined {
-  return TOKEN_CLASSES.find((tokenClass) => compareDecimalStrings(effectivePrice(higher, tokenClass), effectivePrice(lower, tokenClass)) < 0);
+  return TOKEN_CLASSES.find((tokenClass) => compareDecimals(effectivePrice(higher, tokenClass), effectivePrice(lower, tokenClass)) < 0);
 }
