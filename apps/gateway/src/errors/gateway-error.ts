@@ -42,6 +42,10 @@ export const invalidRequest = (message: string, param: string | null = null, cod
 export const authenticationError = (message: string, code = 'invalid_api_key') =>
   new GatewayError({ status: 401, type: 'authentication_error', message, code });
 
+/** A dependency the request needs is missing or failing: a 503 the caller may retry (or the operator must fix). */
+export const serviceUnavailable = (code: string, message: string, cause?: unknown) =>
+  new GatewayError({ status: 503, type: 'service_unavailable', code, message, cause });
+
 /** Postgres cannot be reached or did not answer in time: a 503 the caller may retry; the cause goes to the log. */
 export const databaseUnavailable = (cause: unknown) =>
   new GatewayError({

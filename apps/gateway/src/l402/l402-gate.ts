@@ -1,9 +1,10 @@
-import { usdToSatsCeil, satsToUsd } from '@tollgate/billing';
-import { createLightningCharge, findLightningChargeByPaymentHash, redeemLightningCharge, type PrismaClient } from '@tollgate/db';
-import { LightningBackendError, StaleRateError, type BtcUsdRateSource, type LightningBackend } from '@tollgate/lightning';
+import { usdToSatsCeil } from '@tollgate/billing';
+import { findLightningChargeByPaymentHash, redeemLightningCharge, type PrismaClient } from '@tollgate/db';
+import type { BtcUsdRateSource, LightningBackend } from '@tollgate/lightning';
 import type { Caller } from '../auth/caller';
 import { authenticationError, GatewayError } from '../errors/gateway-error';
 import type { FundsGuard } from '../funds/funds-guard';
+import { currentUsdPerBtc, issueCharge } from '../topup/issue-charge';
 import { L402Error, mintL402Macaroon, parseL402Authorization, verifyL402 } from './l402-token';
 
 /** What pay-per-request with L402 needs (L402_ENABLED, with a Lightning backend and a BTC/USD rate). */
@@ -17,40 +18,32 @@ export interface L402Deps {
   validHours: number;
 }
 
-const unavailable = (message: string, cause: unknown) => new GatewayError({ status: 503, type: 'service_unavailable', code: 'lightning_unavailable', message, cause });
-
 /**
  * The 402 answering a request without credentials: an invoice for the request's worst-case cost and a macaroon bound
  * to it, in `WWW-Authenticate: L402 macaroon="…", invoice="…"`. Paid, `Authorization: L402 <macaroon>:<preimage>`
  * buys that much credit; further requests with the same credential spend what is left of it.
  */
 export async function l402Challenge(deps: L402Deps, worstCaseUsd: string): Promise<never> {
-  const rate = await deps.rate.current().catch((error: unknown) => {
-    throw error instanceof StaleRateError ? unavailable('No current BTC/USD rate to price the request at; try again shortly.', error) : error;
-  });
-  const amountSats = Math.max(1, usdToSatsCeil(worstCaseUsd, rate.usdPerBtc));
-  const invoice = await deps.lightning.createInvoice({ amountSats, memo: 'tollgate: one request (L402)', expirySeconds: deps.invoiceExpirySeconds }).catch((error: unknown) => {
-    throw error instanceof LightningBackendError ? unavailable('The Lightning node is unavailable; try again shortly.', error) : error;
-  });
-  const amountUsd = satsToUsd(amountSats, rate.usdPerBtc);
-  await createLightningCharge(deps.prisma, {
-    paymentHash: invoice.paymentHash,
-    paymentRequest: invoice.paymentRequest,
-    backend: deps.lightning.name,
+  const usdPerBtc = await currentUsdPerBtc(deps.rate);
+  const amountSats = Math.max(1, usdToSatsCeil(worstCaseUsd, usdPerBtc));
+  const charge = await issueCharge({
+    prisma: deps.prisma,
+    lightning: deps.lightning,
+    usdPerBtc,
     amountSats,
-    amountUsd,
-    btcUsdRate: rate.usdPerBtc,
+    memo: 'tollgate: one request (L402)',
+    expirySeconds: deps.invoiceExpirySeconds,
     durationHours: deps.validHours,
     accountId: null,
-    expiresAt: invoice.expiresAt,
   });
-  const macaroon = mintL402Macaroon({ rootKey: deps.rootKey, paymentHash: invoice.paymentHash, amountSats, amountUsd, expiresAt: new Date(Date.now() + deps.validHours * 3_600_000) });
+  const expiresAt = new Date(Date.now() + deps.validHours * 3_600_000);
+  const macaroon = mintL402Macaroon({ rootKey: deps.rootKey, paymentHash: charge.paymentHash, amountSats, amountUsd: charge.amountUsd, expiresAt });
   throw new GatewayError({
     status: 402,
     type: 'insufficient_funds',
     code: 'payment_required',
     message: `Payment required: pay the ${amountSats} sat invoice in WWW-Authenticate (L402), then send "Authorization: L402 <macaroon>:<preimage>".`,
-    headers: { 'www-authenticate': `L402 macaroon="${macaroon}", invoice="${invoice.paymentRequest}"` },
+    headers: { 'www-authenticate': `L402 macaroon="${macaroon}", invoice="${charge.paymentRequest}"` },
   });
 }
 

@@ -1,18 +1,16 @@
-import { satsToUsd, subtractDecimals } from '@tollgate/billing';
-import { createLightningCharge, findLightningCharge, getAccountUsage, hashApiKey, redeemLightningCharge, type LightningChargeRecord } from '@tollgate/db';
-import { LightningBackendError, StaleRateError } from '@tollgate/lightning';
+import { subtractDecimals } from '@tollgate/billing';
+import { findLightningCharge, getAccountUsage, hashApiKey, redeemLightningCharge, type LightningChargeRecord } from '@tollgate/db';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { presentedCredential } from '../auth/authenticate';
-import { authenticationError, GatewayError } from '../errors/gateway-error';
+import { authenticationError, GatewayError, serviceUnavailable } from '../errors/gateway-error';
 import { parseBody } from '../http/parse-body';
+import { currentUsdPerBtc, issueCharge, lightningUnavailable } from './issue-charge';
 import type { TopupDeps } from './topup-deps';
 
 /** How long a minted spend token lasts when the buyer does not say (30 days). */
 const DEFAULT_DURATION_HOURS = 720;
 const durationHours = z.number().int().min(1).max(8_760);
-
-const unavailable = (message: string, code: string) => new GatewayError({ status: 503, type: 'service_unavailable', code, message });
 
 /** The invoice JSON of a charge: the 402 of /v1/topup, and of /v1/tokens while it is unpaid. */
 function invoiceBody(charge: LightningChargeRecord) {
@@ -23,12 +21,6 @@ function invoiceBody(charge: LightningChargeRecord) {
     amount_usd: charge.amountUsd,
     expires_at: charge.expiresAt.toISOString(),
   };
-}
-
-/** The backend's failure as a 503 naming what failed (the node's own words go to the log via the error's cause). */
-function backendUnavailable(error: unknown): never {
-  if (error instanceof LightningBackendError) throw new GatewayError({ status: 503, type: 'service_unavailable', code: 'lightning_unavailable', message: 'The Lightning node is unavailable; try again shortly.', cause: error });
-  throw error;
 }
 
 /** The account of a presented key, for a top-up of an existing token; undefined when none is presented. */
@@ -49,26 +41,19 @@ export function topupHandler(deps: TopupDeps) {
   const bodySchema = z.object({ amount_sats: z.number().int().min(deps.minSats).max(deps.maxSats), duration_hours: durationHours.optional() }).strict();
   return async (request: Request, response: Response): Promise<void> => {
     const body = parseBody(bodySchema, request.body);
-    if (!deps.lightning) throw unavailable('Lightning top-ups are not enabled on this gateway.', 'lightning_not_configured');
-    if (!deps.rate) throw unavailable('Lightning top-ups need a BTC/USD rate, which this gateway does not have.', 'rate_unavailable');
-    const rate = await deps.rate.current().catch((error: unknown) => {
-      if (error instanceof StaleRateError) throw new GatewayError({ status: 503, type: 'service_unavailable', code: 'rate_unavailable', message: 'No current BTC/USD rate to value the invoice at; try again shortly.', cause: error });
-      throw error;
-    });
+    if (!deps.lightning) throw serviceUnavailable('lightning_not_configured', 'Lightning top-ups are not enabled on this gateway.');
+    if (!deps.rate) throw serviceUnavailable('rate_unavailable', 'Lightning top-ups need a BTC/USD rate, which this gateway does not have.');
+    const usdPerBtc = await currentUsdPerBtc(deps.rate);
     const accountId = await presentedAccount(deps, request);
-    const invoice = await deps.lightning
-      .createInvoice({ amountSats: body.amount_sats, memo: `tollgate credit: ${body.amount_sats} sats`, expirySeconds: deps.invoiceExpirySeconds })
-      .catch(backendUnavailable);
-    const charge = await createLightningCharge(deps.prisma, {
-      paymentHash: invoice.paymentHash,
-      paymentRequest: invoice.paymentRequest,
-      backend: deps.lightning.name,
+    const charge = await issueCharge({
+      prisma: deps.prisma,
+      lightning: deps.lightning,
+      usdPerBtc,
       amountSats: body.amount_sats,
-      amountUsd: satsToUsd(body.amount_sats, rate.usdPerBtc),
-      btcUsdRate: rate.usdPerBtc,
+      memo: `tollgate credit: ${body.amount_sats} sats`,
+      expirySeconds: deps.invoiceExpirySeconds,
       durationHours: body.duration_hours ?? DEFAULT_DURATION_HOURS,
       accountId: accountId ?? null,
-      expiresAt: invoice.expiresAt,
     });
     response.status(402).json(invoiceBody(charge));
   };
@@ -86,8 +71,8 @@ export function tokensHandler(deps: TopupDeps) {
     const charge = await findLightningCharge(deps.prisma, body.charge_id);
     if (!charge) throw new GatewayError({ status: 404, type: 'invalid_request_error', code: 'charge_not_found', param: 'charge_id', message: 'No such charge: create one with POST /v1/topup.' });
     if (!charge.creditedAt) {
-      if (!deps.lightning) throw unavailable('Lightning top-ups are not enabled on this gateway.', 'lightning_not_configured');
-      const status = await deps.lightning.lookupInvoice(charge.paymentHash).catch(backendUnavailable);
+      if (!deps.lightning) throw serviceUnavailable('lightning_not_configured', 'Lightning top-ups are not enabled on this gateway.');
+      const status = await deps.lightning.lookupInvoice(charge.paymentHash).catch(lightningUnavailable);
       if (!status || status.state === 'expired' || status.state === 'canceled' || (status.state === 'open' && charge.expiresAt.getTime() <= Date.now())) {
         throw new GatewayError({ status: 410, type: 'invalid_request_error', code: 'charge_expired', param: 'charge_id', message: 'This charge’s invoice expired unpaid: create a new one with POST /v1/topup.' });
       }
