@@ -10,7 +10,7 @@ module.exports = {
   moduleFileExtensions: ['ts', 'js', 'json'],
   testMatch: ['<rootDir>/src/**/*.test.ts'],
   moduleNameMapper: {
-    '^@tollgate/(schemas|providers|billing|db|config|testing|lightning)$': path.join(root, 'libs/$1/src/index.ts'),
+    '^@tollgate/(schemas|providers|billing|db|config|testing|lightning|redis-state)$': path.join(root, 'libs/$1/src/index.ts'),
     // Test support that production code never imports (it needs dev dependencies such as bolt11).
     '^@tollgate/lightning/testing$': path.join(root, 'libs/lightning/src/testing/index.ts'),
   },

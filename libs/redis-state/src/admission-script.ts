@@ -1,0 +1,140 @@
+import { MONEY_LUA } from './money-lua';
+
+/** Milliseconds every rate limit counts over: limits are per minute. */
+export const RATE_WINDOW_MS = 60_000;
+
+/**
+ * Admission, one atomic step for every replica: rate limits (a sliding-window log per scope) and funds, checked
+ * together and taken together — nothing is taken when any part refuses.
+ *
+ * KEYS: funds, holds, then (log, tokens) for each scope that has a limit.
+ * ARGV: request id, credit limit (nano-USD), worst-case cost (nano-USD), hold TTL (ms), estimated tokens, scope
+ *       count, then (RPM, TPM) per scope (0 = no such limit).
+ * Returns {status, retry-after ms, request limit, remaining, reset ms, token limit, remaining, reset ms, available}:
+ * status 1 admitted, 0 rate-limited, 2 insufficient funds, 3 more tokens than the TPM limit allows at all,
+ * -1 the committed debt is unknown (seed it, then call again); a limit of -1 means no limit of that kind. Time is
+ * Redis's own clock, the same for every replica.
+ */
+export const ADMIT_LUA = `${MONEY_LUA}
+local WINDOW = ${RATE_WINDOW_MS}
+local FUNDS_TTL = 7 * 24 * 3600 * 1000
+local funds, holds = KEYS[1], KEYS[2]
+local id, tokens = ARGV[1], tonumber(ARGV[5])
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+
+local committed = redis.call('HGET', funds, 'committed')
+if not committed then return {-1, 0, -1, 0, 0, -1, 0, 0, '0'} end
+
+-- Holds past their deadline lapse (a gateway that died while holding them), however busy the account is.
+local lapsed = redis.call('ZRANGEBYSCORE', holds, '-inf', now)
+if #lapsed > 0 then
+  local reserved = money(redis.call('HGET', funds, 'reserved'))
+  for _, lapsedId in ipairs(lapsed) do
+    local amount = redis.call('HGET', funds, 'h:' .. lapsedId)
+    if amount then
+      reserved = minus(reserved, money(amount))
+      redis.call('HDEL', funds, 'h:' .. lapsedId)
+    end
+  end
+  redis.call('HSET', funds, 'reserved', text(reserved))
+  redis.call('ZREMRANGEBYSCORE', holds, '-inf', now)
+end
+
+local amount = money(ARGV[3])
+local available = minus(minus(minus(money(ARGV[2]), money(committed)), money(redis.call('HGET', funds, 'pending'))), money(redis.call('HGET', funds, 'reserved')))
+
+-- Each scope's window: entries older than WINDOW leave it, with their tokens.
+local scopes = {}
+for index = 1, tonumber(ARGV[6]) do
+  local log, weights = KEYS[1 + 2 * index], KEYS[2 + 2 * index]
+  local expired = redis.call('ZRANGEBYSCORE', log, '-inf', now - WINDOW)
+  if #expired > 0 then
+    local freed = 0
+    for _, expiredId in ipairs(expired) do
+      freed = freed + (tonumber(redis.call('HGET', weights, expiredId)) or 0)
+      redis.call('HDEL', weights, expiredId)
+    end
+    redis.call('HINCRBY', weights, '_total', -freed)
+    redis.call('ZREMRANGEBYSCORE', log, '-inf', now - WINDOW)
+  end
+  local oldest = redis.call('ZRANGE', log, 0, 0, 'WITHSCORES')
+  scopes[index] = {
+    log = log, weights = weights,
+    rpm = tonumber(ARGV[5 + 2 * index]), tpm = tonumber(ARGV[6 + 2 * index]),
+    count = redis.call('ZCARD', log),
+    total = tonumber(redis.call('HGET', weights, '_total')) or 0,
+    oldest = oldest[2] and tonumber(oldest[2]) or nil,
+  }
+end
+
+-- When the request fits in a scope's RPM window (0 = now), and the same for its tokens (-1 = never).
+local function requestWait(scope)
+  if scope.rpm == 0 or scope.count < scope.rpm then return 0 end
+  local leaving = redis.call('ZRANGE', scope.log, scope.count - scope.rpm, scope.count - scope.rpm, 'WITHSCORES')
+  return math.max(1, tonumber(leaving[2]) + WINDOW - now)
+end
+local function tokenWait(scope)
+  if scope.tpm == 0 or scope.total + tokens <= scope.tpm then return 0 end
+  if tokens > scope.tpm then return -1 end
+  local needed, freed = scope.total + tokens - scope.tpm, 0
+  local entries = redis.call('ZRANGE', scope.log, 0, -1, 'WITHSCORES')
+  for position = 1, #entries, 2 do
+    freed = freed + (tonumber(redis.call('HGET', scope.weights, entries[position])) or 0)
+    if freed >= needed then return math.max(1, tonumber(entries[position + 1]) + WINDOW - now) end
+  end
+  return WINDOW
+end
+
+local status, retry = 1, 0
+local waits = {}
+for index, scope in ipairs(scopes) do
+  local forRequests, forTokens = requestWait(scope), tokenWait(scope)
+  waits[index] = {forRequests, forTokens}
+  if forTokens == -1 then status = 3
+  elseif status ~= 3 and (forRequests > 0 or forTokens > 0) then
+    status = 0
+    retry = math.max(retry, forRequests, forTokens)
+  end
+end
+if status == 1 and compare(amount, available) > 0 then status = 2 end
+
+if status == 1 then
+  redis.call('ZADD', holds, now + tonumber(ARGV[4]), id)
+  redis.call('PEXPIRE', holds, tonumber(ARGV[4]) + WINDOW)
+  redis.call('HSET', funds, 'h:' .. id, ARGV[3], 'reserved', text(plus(money(redis.call('HGET', funds, 'reserved')), amount)))
+  redis.call('PEXPIRE', funds, FUNDS_TTL)
+  available = minus(available, amount)
+  for _, scope in ipairs(scopes) do
+    redis.call('ZADD', scope.log, now, id)
+    redis.call('HSET', scope.weights, id, tokens)
+    redis.call('HINCRBY', scope.weights, '_total', tokens)
+    redis.call('PEXPIRE', scope.log, WINDOW + 1000)
+    redis.call('PEXPIRE', scope.weights, WINDOW + 1000)
+    scope.count, scope.total = scope.count + 1, scope.total + tokens
+    if not scope.oldest then scope.oldest = now end
+  end
+end
+
+-- The headers: the tightest limit of each kind (least remaining), as it stands after this request.
+local requestLimit, requestRemaining, requestReset = -1, 0, 0
+local tokenLimit, tokenRemaining, tokenReset = -1, 0, 0
+for index, scope in ipairs(scopes) do
+  local untilOldestLeaves = scope.oldest and math.max(0, scope.oldest + WINDOW - now) or 0
+  if scope.rpm > 0 then
+    local remaining = math.max(0, scope.rpm - scope.count)
+    if requestLimit == -1 or remaining < requestRemaining then
+      requestLimit, requestRemaining = scope.rpm, remaining
+      requestReset = waits[index][1] > 0 and waits[index][1] or untilOldestLeaves
+    end
+  end
+  if scope.tpm > 0 then
+    local remaining = math.max(0, scope.tpm - scope.total)
+    if tokenLimit == -1 or remaining < tokenRemaining then
+      tokenLimit, tokenRemaining = scope.tpm, remaining
+      tokenReset = waits[index][2] > 0 and waits[index][2] or untilOldestLeaves
+    end
+  end
+end
+return {status, retry, requestLimit, requestRemaining, requestReset, tokenLimit, tokenRemaining, tokenReset, text(available)}
+`;

@@ -1,0 +1,74 @@
+import { MONEY_LUA } from './money-lua';
+
+/**
+ * Ends a hold: drops it (if it is still there — a lapsed or unknown hold changes nothing), records the request's
+ * actual cost as pending until the billing worker commits it (once per request id), and corrects each scope's token
+ * count to the tokens actually used (while the request is still in its window).
+ *
+ * KEYS: funds, holds, then (log, tokens) per scope. ARGV: request id, actual cost in nano-USD ('' to release
+ * without a cost), actual tokens ('' to leave the estimate), scope count.
+ */
+export const SETTLE_LUA = `${MONEY_LUA}
+local FUNDS_TTL = 7 * 24 * 3600 * 1000
+local funds, holds, id = KEYS[1], KEYS[2], ARGV[1]
+local hold = redis.call('HGET', funds, 'h:' .. id)
+if hold then
+  redis.call('HDEL', funds, 'h:' .. id)
+  redis.call('HSET', funds, 'reserved', text(minus(money(redis.call('HGET', funds, 'reserved')), money(hold))))
+  redis.call('ZREM', holds, id)
+end
+if ARGV[2] ~= '' and ARGV[2] ~= '0' and redis.call('HEXISTS', funds, 'p:' .. id) == 0 then
+  redis.call('HSET', funds, 'p:' .. id, ARGV[2], 'pending', text(plus(money(redis.call('HGET', funds, 'pending')), money(ARGV[2]))))
+  redis.call('PEXPIRE', funds, FUNDS_TTL)
+end
+if ARGV[3] ~= '' then
+  local actual = tonumber(ARGV[3])
+  for index = 1, tonumber(ARGV[4]) do
+    local weights = KEYS[2 + 2 * index]
+    local before = redis.call('HGET', weights, id)
+    if before then
+      redis.call('HSET', weights, id, actual)
+      redis.call('HINCRBY', weights, '_total', actual - tonumber(before))
+    end
+  end
+end
+return 1
+`;
+
+/** Pushes a hold's deadline out (a long stream still running); nothing when the hold is gone. KEYS: holds. ARGV: id, TTL ms. */
+export const EXTEND_HOLD_LUA = `
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+return redis.call('ZADD', KEYS[1], 'XX', now + tonumber(ARGV[2]), ARGV[1])
+`;
+
+/**
+ * The ledger's committed debt, written after each commit by the billing worker (and when a replica seeds an
+ * account it has no view of): set only if its version is newer than the one held, and the pending costs of the
+ * committed request ids removed — one step, so a cost is never both committed and pending, nor neither.
+ *
+ * KEYS: funds. ARGV: committed debt (nano-USD), its version, then the committed request ids.
+ */
+export const COMMIT_LUA = `${MONEY_LUA}
+local FUNDS_TTL = 7 * 24 * 3600 * 1000
+local funds = KEYS[1]
+if #ARGV > 2 then
+  local pending = money(redis.call('HGET', funds, 'pending'))
+  local removed = false
+  for index = 3, #ARGV do
+    local cost = redis.call('HGET', funds, 'p:' .. ARGV[index])
+    if cost then
+      pending = minus(pending, money(cost))
+      redis.call('HDEL', funds, 'p:' .. ARGV[index])
+      removed = true
+    end
+  end
+  if removed then redis.call('HSET', funds, 'pending', text(pending)) end
+end
+local current = redis.call('HGET', funds, 'version')
+if not current or tonumber(ARGV[2]) > tonumber(current) then
+  redis.call('HSET', funds, 'committed', ARGV[1], 'version', ARGV[2])
+end
+redis.call('PEXPIRE', funds, FUNDS_TTL)
+return 1
+`;
