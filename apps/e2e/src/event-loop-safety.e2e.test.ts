@@ -25,9 +25,9 @@ describe('event loop safety', () => {
     const created = await stack.cli(['accounts', 'create', '--name', 'event-loop', '--credit-limit', '100', '--json']);
     apiKey = (JSON.parse(created.stdout) as { apiKey: string }).apiKey;
     // One unmeasured pass through each route first: what is measured is the work per request over caller input, not
-    // the process compiling its code paths for the first time.
+    // the process compiling its code paths and growing its heap for the first time.
     for (const path of ['/v1/chat/completions', '/v1/messages']) {
-      await post(path, { model: 'tollgate/echo', max_tokens: 8, messages: [{ role: 'user', content: 'q'.repeat(64 * 1024) }] });
+      await post(path, { model: 'tollgate/echo', max_tokens: 8, messages: [{ role: 'user', content: prompt }] });
     }
   }, 60_000);
   afterAll(() => stack?.stop());

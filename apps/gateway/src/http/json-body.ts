@@ -2,6 +2,9 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { findTooDeepJson, jsonTextTooDeep, MAX_JSON_DEPTH } from '@tollgate/schemas';
 import { GatewayError, invalidRequest } from '../errors/gateway-error';
 
+/** Bodies above this many bytes are handed on in a later turn of the event loop than the one that parsed them. */
+const LARGE_BODY_BYTES = 256 * 1024;
+
 /** Set on the error thrown from body-parser's `verify` hook, to tell it from body-parser's own failures. */
 const TOO_DEEP = 'json.too.deep';
 
@@ -56,6 +59,9 @@ export function jsonBody(limitBytes: number) {
     const done = (error?: unknown) => {
       if (!error) {
         const path = scanned.has(request) ? null : findTooDeepJson(request.body);
+        // A large body was read, scanned and parsed in this turn of the event loop: what follows (validation,
+        // admission) runs in the next one, so that other requests are served in between.
+        if (Number(request.headers['content-length'] ?? 0) > LARGE_BODY_BYTES) return setImmediate(() => next(path ? tooDeep(path) : undefined));
         return next(path ? tooDeep(path) : undefined);
       }
       const failure = error as { type?: string; status?: number; message?: string };
