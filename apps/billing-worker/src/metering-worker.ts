@@ -1,7 +1,10 @@
 import { DelayedError, Queue, UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import { deadLetterQueueName, type PrismaClient } from '@tollgate/db';
+import { toNanoUsdCeil } from '@tollgate/billing';
+import { StateCommands } from '@tollgate/redis-state';
 import { meteringEventSchema } from '@tollgate/schemas';
+import type { Redis } from 'ioredis';
 import { cappedExponentialBackoff, DEFAULT_RETRY_DELAYS, retryDelayMs, UNLIMITED_STALLS, type RetryDelays } from './retry-policy';
 import { UsageBatcher } from './usage-batcher';
 
@@ -26,7 +29,7 @@ class DeadLetteredError extends UnrecoverableError {}
  */
 export function createMeteringWorker(input: {
   queueName: string;
-  connection: ConnectionOptions;
+  connection: Redis;
   prisma: PrismaClient;
   logger: Logger;
   concurrency: number;
@@ -37,7 +40,13 @@ export function createMeteringWorker(input: {
   stalledIntervalMs?: number;
 }): { worker: Worker; deadLetters: Queue; deadLetterFailedJobs(): Promise<number>; close(): Promise<void> } {
   const deadLetters = new Queue(deadLetterQueueName(input.queueName), { connection: input.connection });
-  const batcher = new UsageBatcher(input.prisma);
+  const funds = new StateCommands(input.connection);
+  // After each commit the gateway's view of funds learns the committed debt, and forgets those requests' pending costs.
+  const batcher = new UsageBatcher(input.prisma, undefined, async (committed) => {
+    for (const account of committed) {
+      await funds.commit({ accountId: account.accountId, debtNano: toNanoUsdCeil(account.debt), version: account.version, requestIds: account.requestIds });
+    }
+  });
   const retryDelays = input.retryDelays ?? DEFAULT_RETRY_DELAYS;
   const handling = new Set<Promise<void>>();
 

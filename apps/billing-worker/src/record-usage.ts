@@ -28,14 +28,30 @@ function usageRow(event: MeteringEvent) {
   };
 }
 
+/** An account's debt as committed by a batch, with the request ids of the batch that belong to it. */
+export interface CommittedDebt {
+  accountId: string;
+  debt: string;
+  version: bigint;
+  requestIds: string[];
+}
+
+/** What a batch committed: the request ids newly recorded, and the debt of every account it touched. */
+export interface BatchResult {
+  recorded: Set<string>;
+  committed: CommittedDebt[];
+}
+
 /**
  * Records priced requests, each exactly once, in ONE transaction: the usage rows (unique request id: a repeat, in
  * the batch or from an earlier one, inserts nothing), a ledger entry for each row actually inserted, and each
  * account's debt raised by the sum of its inserted totals (accounts updated in id order, so concurrent batches
- * cannot deadlock). Returns the request ids that were newly recorded. The worker never prices anything: the events
- * carry their cost.
+ * cannot deadlock; each update raises the debt's version), and each key's last use. Returns the request ids newly
+ * recorded and, for every account of the batch (repeats included: their costs are committed too), its debt and
+ * version as of this commit — for the gateway's view of funds. The worker never prices anything: the events carry
+ * their cost.
  */
-export async function recordUsageBatch(prisma: PrismaClient, events: readonly MeteringEvent[]): Promise<Set<string>> {
+export async function recordUsageBatch(prisma: PrismaClient, events: readonly MeteringEvent[]): Promise<BatchResult> {
   const unique = [...new Map(events.map((event) => [event.requestId, event])).values()];
   return prisma.$transaction(async (tx) => {
     const inserted = await tx.usageRecord.createManyAndReturn({
@@ -45,26 +61,49 @@ export async function recordUsageBatch(prisma: PrismaClient, events: readonly Me
     });
     const recorded = new Set(inserted.map((row) => row.requestId));
     const newEvents = unique.filter((event) => recorded.has(event.requestId));
-    if (newEvents.length === 0) return recorded;
-    await tx.ledgerEntry.createMany({
-      data: newEvents.map((event) => ({
-        accountId: event.accountId,
-        kind: 'usage',
-        amount: event.cost.total,
-        requestId: event.requestId,
-        description: `${event.model} (${event.status})`,
-      })),
-    });
-    const totalsByAccount = new Map<string, string[]>();
-    for (const event of newEvents) totalsByAccount.set(event.accountId, [...(totalsByAccount.get(event.accountId) ?? []), event.cost.total]);
-    for (const accountId of [...totalsByAccount.keys()].sort()) {
-      await tx.account.update({ where: { id: accountId }, data: { debt: { increment: sumDecimals(totalsByAccount.get(accountId) ?? []) } } });
-    }
-    return recorded;
+    if (newEvents.length > 0) await recordLedger(tx, newEvents);
+    const accountIds = [...new Set(unique.map((event) => event.accountId))];
+    const accounts = await tx.account.findMany({ where: { id: { in: accountIds } }, select: { id: true, debt: true, debtVersion: true } });
+    const committed = accounts.map((account) => ({
+      accountId: account.id,
+      debt: account.debt.toFixed(),
+      version: account.debtVersion,
+      requestIds: unique.filter((event) => event.accountId === account.id).map((event) => event.requestId),
+    }));
+    return { recorded, committed };
   });
+}
+
+type Transaction = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
+
+/** Ledger entries, debts (and their versions) and keys' last use for newly recorded events. */
+async function recordLedger(tx: Transaction, newEvents: MeteringEvent[]): Promise<void> {
+  await tx.ledgerEntry.createMany({
+    data: newEvents.map((event) => ({
+      accountId: event.accountId,
+      kind: 'usage',
+      amount: event.cost.total,
+      requestId: event.requestId,
+      description: `${event.model} (${event.status})`,
+    })),
+  });
+  const totalsByAccount = new Map<string, string[]>();
+  for (const event of newEvents) totalsByAccount.set(event.accountId, [...(totalsByAccount.get(event.accountId) ?? []), event.cost.total]);
+  for (const accountId of [...totalsByAccount.keys()].sort()) {
+    await tx.account.update({ where: { id: accountId }, data: { debt: { increment: sumDecimals(totalsByAccount.get(accountId) ?? []) }, debtVersion: { increment: 1 } } });
+  }
+  const lastUse = new Map<string, Date>();
+  for (const event of newEvents) {
+    if (!event.apiKeyId) continue;
+    const startedAt = new Date(event.timings.startedAt);
+    if (!(startedAt <= (lastUse.get(event.apiKeyId) ?? new Date(0)))) lastUse.set(event.apiKeyId, startedAt);
+  }
+  for (const [apiKeyId, startedAt] of [...lastUse].sort(([a], [b]) => a.localeCompare(b))) {
+    await tx.apiKey.updateMany({ where: { id: apiKeyId, OR: [{ lastUsedAt: null }, { lastUsedAt: { lt: startedAt } }] }, data: { lastUsedAt: startedAt } });
+  }
 }
 
 /** Records one priced request exactly once; false when it was already recorded. */
 export async function recordUsage(prisma: PrismaClient, event: MeteringEvent): Promise<boolean> {
-  return (await recordUsageBatch(prisma, [event])).has(event.requestId);
+  return (await recordUsageBatch(prisma, [event])).recorded.has(event.requestId);
 }

@@ -17,11 +17,22 @@ describe('batched recording', () => {
       createAccountWithKey(db.prisma, { name: 'b', creditLimit: '5' }),
     ]);
     const events = [testEvent(first.account.id), testEvent(second.account.id), testEvent(first.account.id)];
-    const recorded = await recordUsageBatch(db.prisma, [...events, events[0]]);
+    const { recorded, committed } = await recordUsageBatch(db.prisma, [...events, events[0]]);
     expect(recorded).toEqual(new Set(events.map((event) => event.requestId)));
-    expect(await recordUsageBatch(db.prisma, events)).toEqual(new Set());
+    const firstDebt = sumDecimals([events[0].cost.total, events[2].cost.total]);
+    // What the gateway's funds view is told: each account's debt after the commit, its new version, its request ids.
+    expect(committed.find((row) => row.accountId === first.account.id)).toEqual({
+      accountId: first.account.id,
+      debt: firstDebt,
+      version: 1n,
+      requestIds: [events[0].requestId, events[2].requestId],
+    });
+    // A repeat records nothing and raises no version, but still reports the debt (its pending costs can be cleared).
+    const repeat = await recordUsageBatch(db.prisma, events);
+    expect(repeat.recorded).toEqual(new Set());
+    expect(repeat.committed.find((row) => row.accountId === second.account.id)).toMatchObject({ debt: events[1].cost.total, version: 1n, requestIds: [events[1].requestId] });
     const debt = async (id: string) => (await db.prisma.account.findUniqueOrThrow({ where: { id } })).debt.toFixed();
-    expect(await debt(first.account.id)).toBe(sumDecimals([events[0].cost.total, events[2].cost.total]));
+    expect(await debt(first.account.id)).toBe(firstDebt);
     expect(await debt(second.account.id)).toBe(events[1].cost.total);
     expect((await reconcileDebts(db.prisma)).mismatches).toEqual([]);
   });

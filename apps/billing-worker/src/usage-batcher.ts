@@ -1,6 +1,6 @@
 import type { PrismaClient } from '@tollgate/db';
 import type { MeteringEvent } from '@tollgate/schemas';
-import { recordUsage, recordUsageBatch } from './record-usage';
+import { recordUsageBatch, type CommittedDebt } from './record-usage';
 
 interface Pending {
   event: MeteringEvent;
@@ -22,6 +22,11 @@ export class UsageBatcher {
   constructor(
     private readonly prisma: PrismaClient,
     private readonly options: { maxBatch: number; maxWaitMs: number } = { maxBatch: 200, maxWaitMs: 10 },
+    /**
+     * Runs after each commit (the gateway's view of funds learns the committed debts); when it fails, the batch's
+     * jobs fail and are retried — their events are repeats by then, and the next commit tells it again.
+     */
+    private readonly afterCommit: (committed: CommittedDebt[]) => Promise<void> = async () => undefined,
   ) {}
 
   /** Resolves once the event is committed: true if newly recorded, false if it was a repeat. */
@@ -45,18 +50,24 @@ export class UsageBatcher {
 
   private async flush(batch: Pending[]): Promise<void> {
     if (batch.length === 0) return;
+    let recorded: Set<string>;
     try {
-      const recorded = await recordUsageBatch(this.prisma, batch.map((item) => item.event));
-      const seen = new Set<string>();
-      for (const item of batch) {
-        // A request id twice in one batch: the first job recorded it, the second is a repeat.
-        item.resolve(recorded.has(item.event.requestId) && !seen.has(item.event.requestId));
-        seen.add(item.event.requestId);
-      }
+      recorded = await this.commit(batch.map((item) => item.event));
     } catch {
-      for (const item of batch) {
-        await recordUsage(this.prisma, item.event).then(item.resolve, item.reject);
-      }
+      for (const item of batch) await this.commit([item.event]).then((one) => item.resolve(one.has(item.event.requestId)), item.reject);
+      return;
     }
+    const seen = new Set<string>();
+    for (const item of batch) {
+      // A request id twice in one batch: the first job recorded it, the second is a repeat.
+      item.resolve(recorded.has(item.event.requestId) && !seen.has(item.event.requestId));
+      seen.add(item.event.requestId);
+    }
+  }
+
+  private async commit(events: MeteringEvent[]): Promise<Set<string>> {
+    const { recorded, committed } = await recordUsageBatch(this.prisma, events);
+    await this.afterCommit(committed);
+    return recorded;
   }
 }

@@ -59,6 +59,6 @@ export function createApp(deps: GatewayDeps): Express {
   app.use((request, _response, next) => {
     next(new GatewayError({ status: 404, type: 'invalid_request_error', code: 'not_found', message: `Unknown route: ${request.method} ${request.path.length > 200 ? `${request.path.slice(0, 200)}…` : request.path}` }));
   });
-  app.use(errorMiddleware(deps.logger));
+  app.use(errorMiddleware(deps.logger, (caller) => deps.admission.peek(caller)));
   return app;
 }

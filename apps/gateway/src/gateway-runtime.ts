@@ -2,12 +2,13 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from '@tollgate/config';
-import { createPrismaClient, findKeyOwner, getAccountDebt, type PrismaClient } from '@tollgate/db';
+import { createPrismaClient, findKeyOwners, getCommittedDebt, type PrismaClient } from '@tollgate/db';
 import { createLightningBackend, fixedBtcUsdRate, urlBtcUsdRate } from '@tollgate/lightning';
 import { estimateTextTokens, loadCatalog, PROVIDER_DEFINITIONS, ProviderRegistry } from '@tollgate/providers';
 import type { GatewayDeps } from './app';
 import { KeyOwnerCache } from './auth/key-owner-cache';
-import { FundsGuard } from './funds/funds-guard';
+import { INVALIDATION_CHANNEL, parseInvalidation, StateCommands } from '@tollgate/redis-state';
+import { AdmissionGuard } from './admission/admission-guard';
 import { EventSpool } from './metering/event-spool';
 import { MeteringProducer } from './metering/metering-producer';
 import type { L402Deps } from './l402/l402-gate';
@@ -43,11 +44,25 @@ export function createGatewayRuntime(config: Config, logger: Logger): GatewayRun
     queryTimeoutMs: config.DATABASE_QUERY_TIMEOUT_MS,
   });
   // Fail fast while Redis is down (the producer then spools to disk) instead of queueing commands in memory.
-  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
+  // Commands wait at most REDIS_COMMAND_TIMEOUT_MS: a stalled Redis fails admission closed (503), never hangs it.
+  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1, enableOfflineQueue: false, commandTimeout: config.REDIS_COMMAND_TIMEOUT_MS });
   redis.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
   const queue = new Queue(config.METERING_QUEUE, { connection: redis });
   queue.on('error', (error) => logger.warn({ err: error }, 'metering queue error'));
   const producer = new MeteringProducer(queue, new EventSpool(config.SPOOL_DIR), logger);
+  const keyCache = new KeyOwnerCache((keyHashes) => findKeyOwners(prisma, keyHashes), {
+    ttlMs: config.KEY_CACHE_TTL_MS,
+    staleIfErrorMs: config.KEY_CACHE_STALE_IF_ERROR_MS,
+  });
+  // Operators' changes (revoked keys, suspended accounts, new limits) reach this replica's key cache at once.
+  const subscriber = redis.duplicate({ enableOfflineQueue: true, commandTimeout: undefined, maxRetriesPerRequest: null });
+  subscriber.on('error', (error) => logger.warn({ err: error }, 'redis subscriber connection error'));
+  subscriber.on('message', (_channel: string, message: string) => {
+    const invalidation = parseInvalidation(message);
+    if (invalidation) keyCache.invalidate(invalidation);
+  });
+  void subscriber.subscribe(INVALIDATION_CHANNEL).catch((error: unknown) => logger.warn({ err: error }, 'could not subscribe to invalidations'));
+  if (config.FUNDS_FAIL_OPEN === 'true') logger.warn('FUNDS_FAIL_OPEN=true: while Redis is unavailable, requests are admitted without rate limits or funds checks');
   // The tokenizer builds its tables on first use (~100 ms): do it now, not on the first request that needs an estimate.
   estimateTextTokens('tollgate warms up its tokenizer');
   const registry = new ProviderRegistry(loadCatalog(config.CATALOG_PATH), PROVIDER_DEFINITIONS, config, {
@@ -62,12 +77,25 @@ export function createGatewayRuntime(config: Config, logger: Logger): GatewayRun
     : config.BTC_USD_RATE_URL
       ? urlBtcUsdRate({ url: config.BTC_USD_RATE_URL, maxAgeMs: config.BTC_USD_RATE_MAX_AGE_MS, timeoutMs: config.LIGHTNING_TIMEOUT_MS })
       : undefined;
-  const funds = new FundsGuard(redis, (accountId) => getAccountDebt(prisma, accountId), logger);
-  const l402 = l402Settings(config, { lightning, rate, prisma, funds });
+  const admission = new AdmissionGuard(
+    new StateCommands(redis),
+    (accountId) => getCommittedDebt(prisma, accountId),
+    logger,
+    {
+      defaults: { rpm: config.RATE_LIMIT_RPM ?? 0, tpm: config.RATE_LIMIT_TPM ?? 0 },
+      holdTtlMs: config.HOLD_TTL_MS,
+      failOpen: config.FUNDS_FAIL_OPEN === 'true',
+    },
+    () => producer.hasUnreplayedEvents(),
+  );
+  // Events handed back from the spool count as pending in the funds view before they go to the queue.
+  producer.beforeReplay((event) => admission.recordPending(event));
+  redis.on('ready', () => void producer.replaySpool().catch((error: unknown) => logger.warn({ err: error }, 'replaying the metering spool failed')));
+  const l402 = l402Settings(config, { lightning, rate, prisma, admission });
   const deps: GatewayDeps = {
     registry,
     producer,
-    funds,
+    admission,
     l402,
     commissionRate: config.COMMISSION_RATE,
     maxAttempts: config.UPSTREAM_MAX_ATTEMPTS,
@@ -75,7 +103,7 @@ export function createGatewayRuntime(config: Config, logger: Logger): GatewayRun
     generateTimeoutMs: config.UPSTREAM_GENERATE_TIMEOUT_MS,
     logger,
     prisma,
-    keyCache: new KeyOwnerCache((keyHash) => findKeyOwner(prisma, keyHash), config.KEY_CACHE_TTL_MS),
+    keyCache,
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
     btcUsdRate: config.BTC_USD_RATE,
     lightning,
@@ -106,6 +134,7 @@ export function createGatewayRuntime(config: Config, logger: Logger): GatewayRun
     async close() {
       await producer.close();
       await queue.close();
+      subscriber.disconnect();
       redis.disconnect();
       await registry.close();
       await prisma.$disconnect();
@@ -114,7 +143,7 @@ export function createGatewayRuntime(config: Config, logger: Logger): GatewayRun
 }
 
 /** L402 pay-per-request, when L402_ENABLED: it needs a Lightning backend, a BTC/USD rate and a root key (else start fails). */
-function l402Settings(config: Config, parts: Partial<Pick<L402Deps, 'lightning' | 'rate'>> & Pick<L402Deps, 'prisma' | 'funds'>): L402Deps | undefined {
+function l402Settings(config: Config, parts: Partial<Pick<L402Deps, 'lightning' | 'rate'>> & Pick<L402Deps, 'prisma' | 'admission'>): L402Deps | undefined {
   if (config.L402_ENABLED !== 'true') return undefined;
   const missing = [!parts.lightning && 'LIGHTNING_BACKEND', !parts.rate && 'BTC_USD_RATE or BTC_USD_RATE_URL', !config.L402_ROOT_KEY && 'L402_ROOT_KEY'].filter(Boolean);
   if (missing.length > 0 || !parts.lightning || !parts.rate || !config.L402_ROOT_KEY) throw new Error(`L402_ENABLED=true needs ${missing.join(', ')}`);
@@ -123,7 +152,7 @@ function l402Settings(config: Config, parts: Partial<Pick<L402Deps, 'lightning' 
     lightning: parts.lightning,
     rate: parts.rate,
     prisma: parts.prisma,
-    funds: parts.funds,
+    admission: parts.admission,
     invoiceExpirySeconds: config.INVOICE_EXPIRY_SECONDS,
     validHours: config.L402_VALID_HOURS,
   };

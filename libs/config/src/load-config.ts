@@ -41,8 +41,23 @@ export const configSchema = z.object({
    * it the caller gets a 503 instead of waiting on a database that stopped answering.
    */
   DATABASE_QUERY_TIMEOUT_MS: positiveInt.default(10_000),
-  /** How long a key → account lookup is trusted before Postgres is asked again. */
+  /**
+   * How long a key → account lookup is trusted before Postgres is asked again: a backstop only, since operators'
+   * changes (revocation, suspension, limits) reach every replica over Redis pub/sub at once.
+   */
   KEY_CACHE_TTL_MS: positiveInt.default(30_000),
+  /** How long past its TTL a known key keeps serving while Postgres is unreachable. */
+  KEY_CACHE_STALE_IF_ERROR_MS: positiveInt.default(300_000),
+  /** Default requests per minute of each key and each account without limits of their own; unset = unlimited. */
+  RATE_LIMIT_RPM: positiveInt.optional(),
+  /** Default tokens per minute (prompt estimate + output budget, corrected to actual usage); unset = unlimited. */
+  RATE_LIMIT_TPM: positiveInt.optional(),
+  /** Longest wait for a Redis command on the request path; past it, admission fails closed (503 funds_unavailable). */
+  REDIS_COMMAND_TIMEOUT_MS: positiveInt.default(1_000),
+  /** `true` admits requests without limits or funds checks while Redis is unavailable (availability over money). */
+  FUNDS_FAIL_OPEN: z.enum(['true', 'false']).default('false'),
+  /** Lifetime of a funds hold that its request does not renew: a crashed gateway's holds lapse after it. */
+  HOLD_TTL_MS: positiveInt.default(120_000),
   /** Where metering events wait on local disk while Redis is unreachable. */
   SPOOL_DIR: z.string().min(1).default('.spool'),
   /** Jobs the billing worker processes at once; their events are committed in batches. */

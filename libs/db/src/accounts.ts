@@ -31,29 +31,52 @@ export async function createAccountWithKey(
   });
 }
 
-/** What authentication needs to know about a presented key. */
+/** What authentication and admission need to know about a presented key. */
 export interface KeyOwner {
   apiKeyId: string;
   accountId: string;
   revoked: boolean;
   expiresAt: Date | null;
   creditLimit: string;
+  /** The account is suspended: every request is refused. */
+  suspended: boolean;
+  /** Per-minute limits stored for the key and its account; null = the configured default. */
+  limits: { keyRpm: number | null; keyTpm: number | null; accountRpm: number | null; accountTpm: number | null };
+}
+
+const KEY_OWNER_SELECT = {
+  id: true,
+  keyHash: true,
+  accountId: true,
+  revokedAt: true,
+  expiresAt: true,
+  rpmLimit: true,
+  tpmLimit: true,
+  account: { select: { creditLimit: true, suspendedAt: true, rpmLimit: true, tpmLimit: true } },
+} as const;
+
+/** Looks keys up by their hashes, in one query; a hash with no key is absent from the map. */
+export async function findKeyOwners(prisma: PrismaClient, keyHashes: readonly string[]): Promise<Map<string, KeyOwner>> {
+  const keys = await prisma.apiKey.findMany({ where: { keyHash: { in: [...keyHashes] } }, select: KEY_OWNER_SELECT });
+  return new Map(
+    keys.map((key) => [
+      key.keyHash,
+      {
+        apiKeyId: key.id,
+        accountId: key.accountId,
+        revoked: key.revokedAt !== null,
+        expiresAt: key.expiresAt,
+        creditLimit: key.account.creditLimit.toFixed(),
+        suspended: key.account.suspendedAt !== null,
+        limits: { keyRpm: key.rpmLimit, keyTpm: key.tpmLimit, accountRpm: key.account.rpmLimit, accountTpm: key.account.tpmLimit },
+      },
+    ]),
+  );
 }
 
 /** Looks a key up by its hash; null when no such key exists. */
 export async function findKeyOwner(prisma: PrismaClient, keyHash: string): Promise<KeyOwner | null> {
-  const key = await prisma.apiKey.findUnique({
-    where: { keyHash },
-    select: { id: true, accountId: true, revokedAt: true, expiresAt: true, account: { select: { creditLimit: true } } },
-  });
-  if (!key) return null;
-  return {
-    apiKeyId: key.id,
-    accountId: key.accountId,
-    revoked: key.revokedAt !== null,
-    expiresAt: key.expiresAt,
-    creditLimit: key.account.creditLimit.toFixed(),
-  };
+  return (await findKeyOwners(prisma, [keyHash])).get(keyHash) ?? null;
 }
 
 /** Marks a key revoked; returns false when it did not exist or was already revoked. */
@@ -62,8 +85,8 @@ export async function revokeApiKey(prisma: PrismaClient, apiKeyId: string): Prom
   return result.count === 1;
 }
 
-/** An account's recorded debt as a decimal string ('0' for an unknown account). */
-export async function getAccountDebt(prisma: PrismaClient, accountId: string): Promise<string> {
-  const account = await prisma.account.findUnique({ where: { id: accountId }, select: { debt: true } });
-  return account?.debt.toFixed() ?? '0';
+/** An account's committed debt (decimal string; '0' for an unknown account) and its version. */
+export async function getCommittedDebt(prisma: PrismaClient, accountId: string): Promise<{ debt: string; version: bigint }> {
+  const account = await prisma.account.findUnique({ where: { id: accountId }, select: { debt: true, debtVersion: true } });
+  return { debt: account?.debt.toFixed() ?? '0', version: account?.debtVersion ?? 0n };
 }

@@ -20,3 +20,10 @@ export function hashApiKey(key: string): string {
 export function displayPrefix(key: string): string {
   return key.slice(0, key.indexOf('_') + 7);
 }
+
+const KEY_SHAPE = /^(?:tg|tgst)_[A-Za-z0-9_-]{43}$/;
+
+/** Whether a credential has the shape of a key tollgate issues: anything else is refused without a lookup. */
+export function isKeyShaped(credential: string): boolean {
+  return KEY_SHAPE.test(credential);
+}

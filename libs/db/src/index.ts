@@ -1,3 +1,4 @@
+export * from './account-admin';
 export * from './account-usage';
 export * from './accounts';
 export * from './api-key-secret';

@@ -119,7 +119,7 @@ export async function redeemLightningCharge(
         description: `Lightning top-up: ${charge.amountSats} sats at ${charge.btcUsdRate.toFixed()} USD/BTC, payment hash ${charge.paymentHash}`,
       },
     });
-    await tx.account.update({ where: { id: accountId }, data: { debt: { decrement: amount } } });
+    await tx.account.update({ where: { id: accountId }, data: { debt: { decrement: amount }, debtVersion: { increment: 1 } } });
     return { status: 'credited', accountId, spendToken, tokenExpiresAt };
   });
 }

@@ -30,3 +30,21 @@ export async function reconcileDebts(prisma: PrismaClient): Promise<{ checked: n
 function stripZeros(value: string): string {
   return value.includes('.') ? value.replace(/0+$/, '').replace(/\.$/, '') : value;
 }
+
+/** An account whose recorded debt is above its credit limit: it was served more than it was allowed. */
+export interface OverLimitAccount {
+  accountId: string;
+  name: string;
+  debt: string;
+  creditLimit: string;
+  /** debt − credit limit. */
+  over: string;
+}
+
+/** Every account whose debt exceeds its credit limit, by how much (exact NUMERIC arithmetic in Postgres). */
+export async function findAccountsOverLimit(prisma: PrismaClient): Promise<OverLimitAccount[]> {
+  const rows = await prisma.$queryRaw<Array<{ id: string; name: string; debt: string; credit_limit: string; over: string }>>`
+    SELECT id::text AS id, name, debt::text AS debt, credit_limit::text AS credit_limit, (debt - credit_limit)::text AS over
+    FROM accounts WHERE debt > credit_limit ORDER BY debt - credit_limit DESC, id`;
+  return rows.map((row) => ({ accountId: row.id, name: row.name, debt: stripZeros(row.debt), creditLimit: stripZeros(row.credit_limit), over: stripZeros(row.over) }));
+}

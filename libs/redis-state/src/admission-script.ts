@@ -12,8 +12,8 @@ export const RATE_WINDOW_MS = 60_000;
  *       count, then (RPM, TPM) per scope (0 = no such limit).
  * Returns {status, retry-after ms, request limit, remaining, reset ms, token limit, remaining, reset ms, available}:
  * status 1 admitted, 0 rate-limited, 2 insufficient funds, 3 more tokens than the TPM limit allows at all,
- * -1 the committed debt is unknown (seed it, then call again); a limit of -1 means no limit of that kind. Time is
- * Redis's own clock, the same for every replica.
+ * -1 the committed debt is unknown (seed it, then call again); a limit of -1 means no limit of that kind. An empty
+ * request id only reads the limits (takes nothing). Time is Redis's own clock, the same for every replica.
  */
 export const ADMIT_LUA = `${MONEY_LUA}
 local WINDOW = ${RATE_WINDOW_MS}
@@ -24,7 +24,8 @@ local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
 
 local committed = redis.call('HGET', funds, 'committed')
-if not committed then return {-1, 0, -1, 0, 0, -1, 0, 0, '0'} end
+local peek = id == ''
+if not committed and not peek then return {-1, 0, -1, 0, 0, -1, 0, 0, '0'} end
 
 -- Holds past their deadline lapse (a gateway that died while holding them), however busy the account is.
 local lapsed = redis.call('ZRANGEBYSCORE', holds, '-inf', now)
@@ -99,7 +100,7 @@ for index, scope in ipairs(scopes) do
 end
 if status == 1 and compare(amount, available) > 0 then status = 2 end
 
-if status == 1 then
+if status == 1 and not peek then
   redis.call('ZADD', holds, now + tonumber(ARGV[4]), id)
   redis.call('PEXPIRE', holds, tonumber(ARGV[4]) + WINDOW)
   redis.call('HSET', funds, 'h:' .. id, ARGV[3], 'reserved', text(plus(money(redis.call('HGET', funds, 'reserved')), amount)))

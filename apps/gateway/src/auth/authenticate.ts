@@ -1,6 +1,6 @@
-import { hashApiKey, SPEND_TOKEN_PREFIX } from '@tollgate/db';
+import { hashApiKey, isKeyShaped, SPEND_TOKEN_PREFIX } from '@tollgate/db';
 import type { NextFunction, Request, Response } from 'express';
-import { authenticationError } from '../errors/gateway-error';
+import { authenticationError, GatewayError } from '../errors/gateway-error';
 import type { Caller } from './caller';
 import { l402Caller, type L402Deps } from '../l402/l402-gate';
 import type { KeyOwnerCache } from './key-owner-cache';
@@ -27,6 +27,9 @@ const MISSING_CREDENTIAL_MESSAGE =
   'Missing API key or spend token: send it as "Authorization: Bearer <key>", "x-api-key" or "X-Spend-Token". ' +
   'Spend tokens (tgst_…) are prepaid: the operator of this gateway issues them (tollgate spend-tokens create).';
 
+const accountSuspended = () =>
+  new GatewayError({ status: 403, type: 'permission_error', code: 'account_suspended', message: 'This account is suspended; its operator can resume it.' });
+
 /**
  * Authenticates API keys and spend tokens (stored as SHA-256 hashes) through the in-process cache, and — with L402
  * enabled — `Authorization: L402 <macaroon>:<preimage>`; 401 when it fails. With `l402Challenge`, a request with no
@@ -46,16 +49,19 @@ export function authenticate(cache: KeyOwnerCache, options: { l402?: L402Deps; l
       if (options.l402 && options.l402Challenge) return next(); // no caller: the route asks for an L402 payment
       return next(authenticationError(MISSING_CREDENTIAL_MESSAGE, 'missing_api_key'));
     }
+    if (!isKeyShaped(credential)) return next(authenticationError('Invalid API key.'));
     const owner = await cache.get(hashApiKey(credential));
     if (!owner) return next(authenticationError('Invalid API key.'));
     if (owner.revoked) return next(authenticationError('This API key has been revoked.', 'revoked_api_key'));
     if (owner.expiresAt && owner.expiresAt.getTime() <= now()) return next(authenticationError('This API key has expired.', 'expired_api_key'));
+    if (owner.suspended) return next(accountSuspended());
     const caller: Caller = {
       accountId: owner.accountId,
       apiKeyId: owner.apiKeyId,
       authMethod: credential.startsWith(SPEND_TOKEN_PREFIX) ? 'spend-token' : 'api-key',
       creditLimit: owner.creditLimit,
       expiresAt: owner.expiresAt,
+      limits: owner.limits,
     };
     response.locals['caller'] = caller;
     next();

@@ -1,3 +1,4 @@
+import type { KeyOwner } from '@tollgate/db';
 import type { AuthMethod } from '@tollgate/schemas';
 
 /** Who is calling, as established by authentication; kept on `res.locals.caller`. */
@@ -7,4 +8,9 @@ export interface Caller {
   authMethod: AuthMethod;
   creditLimit: string;
   expiresAt: Date | null;
+  /** Per-minute limits stored for the key and the account (null = the configured default). */
+  limits: KeyOwner['limits'];
 }
+
+/** Limits of a caller that has no stored ones (the configured defaults apply). */
+export const DEFAULT_LIMITS: KeyOwner['limits'] = { keyRpm: null, keyTpm: null, accountRpm: null, accountTpm: null };

@@ -1,43 +1,107 @@
+import { LRUCache } from 'lru-cache';
 import type { KeyOwner } from '@tollgate/db';
+import type { Invalidation } from '@tollgate/redis-state';
 
-interface CacheSlot {
-  owner: KeyOwner | null;
-  expiresAt: number;
+interface Known {
+  owner: KeyOwner;
+  fetchedAt: number;
+}
+
+interface Waiter {
+  resolve: (owner: KeyOwner | null) => void;
+  reject: (error: unknown) => void;
+}
+
+export interface KeyOwnerCacheOptions {
+  /** How long a lookup is trusted (a backstop: operators' changes arrive as invalidations). */
+  ttlMs: number;
+  /** How long past its TTL a known key keeps serving while Postgres cannot be reached. */
+  staleIfErrorMs: number;
+  /** How long a hash with no key is remembered. */
+  unknownTtlMs?: number;
+  /** Entries of each kind kept (least recently used go first). */
+  maxEntries?: number;
+  now?: () => number;
 }
 
 /**
- * In-process cache of key-hash → owner lookups with a short TTL, so the hot path does not query Postgres per
- * request. Unknown keys are cached too (briefly), so a flood of bad keys cannot flood Postgres; concurrent requests
- * with the same key share one lookup. A failed lookup (Postgres unreachable or slow) is not cached: it rejects,
- * and the caller is answered 503 `database_unavailable`. Bounded in size: the oldest entry goes first.
+ * Key-hash → owner lookups for the hot path, so that Postgres is not queried per request:
+ * - two LRUs, one for keys that exist and one for hashes that do not, so a flood of random keys evicts only
+ *   other unknown hashes, never a good key;
+ * - misses of one event-loop turn are looked up together in one query, and concurrent misses of one hash share it,
+ *   so a flood of random keys costs one query per batch rather than one each;
+ * - a known key whose lookup fails (Postgres unreachable) keeps serving for `staleIfErrorMs` past its TTL;
+ * - `invalidate` drops a key or every key of an account at once (operators' changes, via Redis pub/sub).
  */
 export class KeyOwnerCache {
-  private readonly slots = new Map<string, CacheSlot>();
-  private readonly pending = new Map<string, Promise<KeyOwner | null>>();
+  private readonly known: LRUCache<string, Known>;
+  private readonly unknown: LRUCache<string, number>;
+  private readonly waiting = new Map<string, Waiter[]>();
+  private scheduled = false;
+  private readonly now: () => number;
 
   constructor(
-    private readonly lookup: (keyHash: string) => Promise<KeyOwner | null>,
-    private readonly ttlMs: number,
-    private readonly maxEntries = 50_000,
-    private readonly now: () => number = Date.now,
-  ) {}
-
-  async get(keyHash: string): Promise<KeyOwner | null> {
-    const slot = this.slots.get(keyHash);
-    if (slot && slot.expiresAt > this.now()) return slot.owner;
-    const inFlight = this.pending.get(keyHash);
-    if (inFlight) return inFlight;
-    const lookup = this.load(keyHash).finally(() => this.pending.delete(keyHash));
-    this.pending.set(keyHash, lookup);
-    return lookup;
+    private readonly lookupMany: (keyHashes: string[]) => Promise<Map<string, KeyOwner>>,
+    private readonly options: KeyOwnerCacheOptions,
+  ) {
+    this.known = new LRUCache({ max: options.maxEntries ?? 50_000 });
+    this.unknown = new LRUCache({ max: options.maxEntries ?? 50_000 });
+    this.now = options.now ?? Date.now;
   }
 
-  private async load(keyHash: string): Promise<KeyOwner | null> {
-    const owner = await this.lookup(keyHash);
-    const ttl = owner ? this.ttlMs : Math.min(this.ttlMs, 5_000);
-    this.slots.delete(keyHash);
-    this.slots.set(keyHash, { owner, expiresAt: this.now() + ttl });
-    if (this.slots.size > this.maxEntries) this.slots.delete(this.slots.keys().next().value as string);
-    return owner;
+  async get(keyHash: string): Promise<KeyOwner | null> {
+    const now = this.now();
+    const known = this.known.get(keyHash);
+    if (known && now - known.fetchedAt < this.options.ttlMs) return known.owner;
+    const unknownSince = this.unknown.get(keyHash);
+    if (!known && unknownSince !== undefined && now - unknownSince < (this.options.unknownTtlMs ?? Math.min(this.options.ttlMs, 5_000))) return null;
+    try {
+      return await this.load(keyHash);
+    } catch (error) {
+      if (known && this.now() - known.fetchedAt < this.options.ttlMs + this.options.staleIfErrorMs) return known.owner;
+      throw error;
+    }
+  }
+
+  /** Forgets what is cached about a key, or about every key of an account. */
+  invalidate(invalidation: Invalidation): void {
+    for (const [keyHash, { owner }] of this.known.entries()) {
+      if ('apiKeyId' in invalidation ? owner.apiKeyId === invalidation.apiKeyId : owner.accountId === invalidation.accountId) this.known.delete(keyHash);
+    }
+  }
+
+  private load(keyHash: string): Promise<KeyOwner | null> {
+    return new Promise((resolve, reject) => {
+      const waiters = this.waiting.get(keyHash);
+      if (waiters) return waiters.push({ resolve, reject });
+      this.waiting.set(keyHash, [{ resolve, reject }]);
+      if (this.scheduled) return;
+      this.scheduled = true;
+      setImmediate(() => void this.flush());
+    });
+  }
+
+  private async flush(): Promise<void> {
+    this.scheduled = false;
+    const batch = new Map(this.waiting);
+    this.waiting.clear();
+    try {
+      const owners = await this.lookupMany([...batch.keys()]);
+      const fetchedAt = this.now();
+      for (const [keyHash, waiters] of batch) {
+        const owner = owners.get(keyHash) ?? null;
+        if (owner) {
+          this.known.set(keyHash, { owner, fetchedAt });
+          this.unknown.delete(keyHash);
+        } else {
+          this.known.delete(keyHash);
+          this.unknown.set(keyHash, fetchedAt);
+        }
+        for (const waiter of waiters) waiter.resolve(owner);
+      }
+    } catch (error) {
+      // Not remembered: the next request asks again.
+      for (const waiters of batch.values()) for (const waiter of waiters) waiter.reject(error);
+    }
   }
 }

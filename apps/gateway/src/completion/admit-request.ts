@@ -1,7 +1,7 @@
-import { InvalidOutputBudgetError, outputBudget, type CatalogEntry } from '@tollgate/providers';
+import { estimateRequestTokens, InvalidOutputBudgetError, outputBudget, type CatalogEntry } from '@tollgate/providers';
 import type { ChatCompletionRequest } from '@tollgate/schemas';
 import { invalidRequest } from '../errors/gateway-error';
-import type { Reservation } from '../funds/funds-guard';
+import type { Reservation } from '../admission/admission-guard';
 import { worstCaseCost } from '../funds/worst-case-cost';
 import { candidateModels, type Candidate } from './attempt-models';
 import type { CompletionContext, CompletionDeps } from './completion-deps';
@@ -24,12 +24,20 @@ function budgetFor(request: ChatCompletionRequest, entry: CatalogEntry): number 
 
 /**
  * Admission: resolves the candidate models (400 for an unknown one), computes each one's output budget ONCE (the
- * number reserved is the number sent upstream), and reserves the request's worst-case cost against the caller's
- * funds (402 when it does not fit). The reservation is settled when the request is metered.
+ * number reserved is the number sent upstream), then takes the request's place in the caller's rate limits (its
+ * tokens estimated as the prompt's estimate plus the largest output budget) and reserves its worst-case cost
+ * against the caller's funds — one atomic step: 429 over a limit, 402 when the funds do not cover it. The
+ * reservation is settled when the request is metered.
  */
 export async function admitRequest(deps: CompletionDeps, request: ChatCompletionRequest, context: CompletionContext): Promise<Admission> {
   const { candidates, worstCaseUsd } = priceWorstCase(deps, request);
-  const reservation = await deps.funds.reserve({ accountId: context.caller.accountId, creditLimit: context.caller.creditLimit, worstCaseUsd });
+  const reservation = await deps.admission.admit({
+    caller: context.caller,
+    requestId: context.requestId,
+    worstCaseUsd,
+    estimateTokens: () => estimateRequestTokens(request) + Math.max(...candidates.map((candidate) => candidate.maxOutputTokens)),
+    onLimits: (state) => context.reportLimits(state),
+  });
   return { candidates, reservation };
 }
 

@@ -1,7 +1,8 @@
 import type { ProviderRegistry } from '@tollgate/providers';
 import type { Logger } from 'pino';
 import type { Caller } from '../auth/caller';
-import type { FundsGuard } from '../funds/funds-guard';
+import type { AdmissionGuard } from '../admission/admission-guard';
+import type { LimitState } from '../admission/rate-limit-headers';
 import type { L402Deps } from '../l402/l402-gate';
 import type { MeteringProducer } from '../metering/metering-producer';
 
@@ -9,7 +10,7 @@ import type { MeteringProducer } from '../metering/metering-producer';
 export interface CompletionDeps {
   registry: ProviderRegistry;
   producer: MeteringProducer;
-  funds: FundsGuard;
+  admission: AdmissionGuard;
   /** Commission as a decimal string, e.g. "0.10". */
   commissionRate: string;
   /** Tries per model on retryable upstream errors. */
@@ -33,4 +34,6 @@ export interface CompletionContext {
   /** Aborted when the caller goes away. */
   signal: AbortSignal;
   startedAt: Date;
+  /** Puts the caller's rate-limit state on the response (its headers), once admission knows it. */
+  reportLimits(state: LimitState): void;
 }

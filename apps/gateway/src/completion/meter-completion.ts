@@ -1,13 +1,13 @@
 import { compareDecimals, priceUsage } from '@tollgate/billing';
 import { pricesFor, type CatalogEntry } from '@tollgate/providers';
 import { promptTokens, type Cost, type MeteringEvent, type MeteringStatus, type Usage } from '@tollgate/schemas';
-import type { Reservation } from '../funds/funds-guard';
+import type { Reservation } from '../admission/admission-guard';
 import type { CompletionContext, CompletionDeps } from './completion-deps';
 
 /**
- * Prices a finished request at its catalog prices (the tier its prompt reached) and emits its one metering event,
- * then settles the reservation to that cost — in that order, so the hold stays until the event is queued or
- * spooled. Returns the cost the caller is shown, which is exactly what the ledger will record. A provider that
+ * Prices a finished request at its catalog prices (the tier its prompt reached), settles the reservation to that
+ * cost (which stays counted as pending until the worker commits it) and then emits its one metering event — in that
+ * order, so that the worker can never commit a cost before the funds view counts it as pending. Returns the cost the caller is shown, which is exactly what the ledger will record. A provider that
  * reported more than the reservation covered is billed what it reported, and the event says so.
  */
 export async function meterCompletion(
@@ -56,7 +56,7 @@ export async function meterCompletion(
       durationMs: Math.max(0, Date.now() - started),
     },
   };
+  await input.reservation.settle(cost.total, promptTokens(input.usage) + input.usage.outputTokens);
   await deps.producer.emit(event);
-  await input.reservation.settle(cost.total);
   return cost;
 }

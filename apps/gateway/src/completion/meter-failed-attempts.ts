@@ -1,6 +1,6 @@
 import { emptyUsage, type ChatCompletionRequest } from '@tollgate/schemas';
 import { toGatewayError } from '../errors/to-gateway-error';
-import type { Reservation } from '../funds/funds-guard';
+import type { Reservation } from '../admission/admission-guard';
 import { AttemptsFailedError } from './attempt-models';
 import type { CompletionContext, CompletionDeps } from './completion-deps';
 import { estimateUsage } from './estimate-usage';

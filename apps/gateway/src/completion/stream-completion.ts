@@ -3,7 +3,7 @@ import { ProviderError } from '@tollgate/providers';
 import type { ChatCompletionRequest, Cost, MeteringStatus, Usage } from '@tollgate/schemas';
 import type { GatewayError } from '../errors/gateway-error';
 import { toGatewayError } from '../errors/to-gateway-error';
-import type { Reservation } from '../funds/funds-guard';
+import type { Reservation } from '../admission/admission-guard';
 import { admitRequest } from './admit-request';
 import { attemptModels } from './attempt-models';
 import type { CompletionContext, CompletionDeps } from './completion-deps';

@@ -1,6 +1,7 @@
 import type { Request, Response } from 'express';
 import type { Caller } from '../auth/caller';
 import type { CompletionContext } from '../completion/completion-deps';
+import { rateLimitHeaders } from '../admission/rate-limit-headers';
 
 /** The context of one request: who, which id, strictness, and an abort signal fired when the caller leaves. */
 export function completionContext(request: Request, response: Response): CompletionContext {
@@ -15,6 +16,10 @@ export function completionContext(request: Request, response: Response): Complet
     strict: request.get('x-tollgate-strict')?.toLowerCase() === 'true',
     signal: controller.signal,
     startedAt: new Date(),
+    reportLimits(state) {
+      if (!response.headersSent) response.set(rateLimitHeaders(state));
+      response.locals['limitsReported'] = true;
+    },
   };
 }
 

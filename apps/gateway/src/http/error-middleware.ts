@@ -2,6 +2,8 @@ import type { ErrorRequestHandler, Request } from 'express';
 import type { Logger } from 'pino';
 import type { AnthropicErrorBody, OpenAiErrorBody } from '@tollgate/schemas';
 import type { GatewayError } from '../errors/gateway-error';
+import type { Caller } from '../auth/caller';
+import { rateLimitHeaders, type LimitState } from '../admission/rate-limit-headers';
 import { toGatewayError } from '../errors/to-gateway-error';
 import { anthropicErrorType } from '../wire/anthropic-message-stream';
 
@@ -37,10 +39,10 @@ interface LightningProxErrorBody {
  * The one place errors become responses: `{"error":{"message","type","param","code"}}` with the error's status
  * (`{"type":"error","error":{"type","message"}}` on /v1/messages; `{"error","code"}` on /v1/messages and
  * /v1/balance for LightningProx's clients, which send no `anthropic-version`). Server-side failures are logged with their
- * cause and the request id.
+ * cause and the request id. An authenticated caller's error carries its rate-limit headers too.
  */
-export function errorMiddleware(logger: Logger): ErrorRequestHandler {
-  return (error, request, response, _next) => {
+export function errorMiddleware(logger: Logger, peekLimits: (caller: Caller) => Promise<LimitState | null>): ErrorRequestHandler {
+  return async (error, request, response, _next) => {
     const requestId = response.locals['requestId'] as string | undefined;
     if (response.destroyed || request.socket.destroyed) {
       // The caller left (the request is metered as partial elsewhere); there is no one to answer.
@@ -55,6 +57,13 @@ export function errorMiddleware(logger: Logger): ErrorRequestHandler {
       response.end();
       return;
     }
+    // An authenticated caller refused before admission (a bad request) still learns its rate-limit state.
+    const caller = response.locals['caller'] as Caller | undefined;
+    if (caller && !response.locals['limitsReported'] && gatewayError.status !== 429) {
+      const state = await peekLimits(caller);
+      if (state && !response.headersSent) response.set(rateLimitHeaders(state));
+    }
+    if (response.headersSent || response.destroyed) return;
     response.status(gatewayError.status).set(gatewayError.headers).json(renderError(request, gatewayError));
   };
 }

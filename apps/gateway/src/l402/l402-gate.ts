@@ -1,9 +1,9 @@
 import { usdToSatsCeil } from '@tollgate/billing';
 import { findLightningChargeByPaymentHash, redeemLightningCharge, type PrismaClient } from '@tollgate/db';
 import type { BtcUsdRateSource, LightningBackend } from '@tollgate/lightning';
-import type { Caller } from '../auth/caller';
+import { DEFAULT_LIMITS, type Caller } from '../auth/caller';
 import { authenticationError, GatewayError } from '../errors/gateway-error';
-import type { FundsGuard } from '../funds/funds-guard';
+import type { AdmissionGuard } from '../admission/admission-guard';
 import { currentUsdPerBtc, issueCharge } from '../topup/issue-charge';
 import { L402Error, mintL402Macaroon, parseL402Authorization, verifyL402 } from './l402-token';
 
@@ -13,7 +13,7 @@ export interface L402Deps {
   lightning: LightningBackend;
   rate: BtcUsdRateSource;
   prisma: PrismaClient;
-  funds: FundsGuard;
+  admission: AdmissionGuard;
   invoiceExpirySeconds: number;
   validHours: number;
 }
@@ -68,8 +68,8 @@ export async function l402Caller(deps: L402Deps, authorization: string | undefin
   let accountId = charge.accountId;
   if (!charge.creditedAt || !accountId) {
     const redemption = await redeemLightningCharge(deps.prisma, charge.id, new Date(), { mintToken: false });
-    if (redemption.status === 'credited') await deps.funds.credit(redemption.accountId, charge.amountUsd);
+    if (redemption.status === 'credited') await deps.admission.refresh(redemption.accountId);
     accountId = redemption.accountId;
   }
-  return { accountId, apiKeyId: null, authMethod: 'l402', creditLimit: '0', expiresAt: grant.expiresAt };
+  return { accountId, apiKeyId: null, authMethod: 'l402', creditLimit: '0', expiresAt: grant.expiresAt, limits: DEFAULT_LIMITS };
 }

@@ -1,4 +1,4 @@
-import type { Queue } from 'bullmq';
+import { Job, type Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import { METERING_BACKOFF_TYPE, UNLIMITED_ATTEMPTS } from '@tollgate/db';
 import type { MeteringEvent } from '@tollgate/schemas';
@@ -25,6 +25,9 @@ export class MeteringProducer {
   private readonly timer: NodeJS.Timeout;
   private readonly inFlight = new Set<Promise<void>>();
   private replaying: Promise<number> | undefined;
+  /** Events this process spooled that no replay has handed back yet. */
+  private unreplayed = 0;
+  private beforeReplayHook: (event: MeteringEvent) => Promise<void> = async () => undefined;
 
   constructor(
     private readonly queue: Queue,
@@ -52,6 +55,16 @@ export class MeteringProducer {
     return work;
   }
 
+  /** Runs before a spooled event goes back to the queue (the funds view counts it as pending first). */
+  beforeReplay(hook: (event: MeteringEvent) => Promise<void>): void {
+    this.beforeReplayHook = hook;
+  }
+
+  /** Whether this process spooled events that are not back on the queue yet: money the funds view cannot see. */
+  hasUnreplayedEvents(): boolean {
+    return this.unreplayed > 0;
+  }
+
   /** Moves spooled events to the queue; returns how many went. Rejects on a spool I/O error. */
   replaySpool(): Promise<number> {
     const run = this.replayOnce().finally(() => {
@@ -73,7 +86,8 @@ export class MeteringProducer {
   }
 
   private async replayOnce(): Promise<number> {
-    const result = await this.spool.replay((event) => this.enqueue(event));
+    const result = await this.spool.replay((event) => this.replayOne(event));
+    this.unreplayed = Math.max(0, this.unreplayed - result.sent);
     if (result.sent > 0 || result.failed > 0) this.logger.info({ sent: result.sent, left: result.failed }, 'replayed spooled metering events');
     if (result.unreadable > 0) this.logger.error({ lines: result.unreadable }, 'metering spool holds lines that are not events: kept in the spool for an operator');
     return result.sent;
@@ -91,11 +105,23 @@ export class MeteringProducer {
     }
     try {
       await this.spool.append(event);
+      this.unreplayed += 1;
       this.logger.warn({ requestId: event.requestId }, 'Redis unavailable: metering event spooled to disk');
     } catch (error) {
       // Last resort: the event is in the log line, from which an operator can replay it.
       this.logger.fatal({ err: error, event }, 'metering event could not be enqueued nor spooled');
     }
+  }
+
+  /**
+   * Hands one spooled event back: skipped if its job already completed (an enqueue that timed out but landed: the
+   * worker has committed it), else counted as pending, then queued (a job still waiting is not added twice).
+   */
+  private async replayOne(event: MeteringEvent): Promise<void> {
+    const existing = await Job.fromId(this.queue, event.requestId);
+    if (existing && (await existing.isCompleted())) return;
+    await this.beforeReplayHook(event);
+    await this.enqueue(event);
   }
 
   private async enqueue(event: MeteringEvent): Promise<void> {

@@ -82,7 +82,7 @@ export function tokensHandler(deps: TopupDeps) {
       }
     }
     const redemption = await redeemLightningCharge(deps.prisma, charge.id);
-    if (redemption.status === 'credited') await deps.funds.credit(redemption.accountId, charge.amountUsd);
+    if (redemption.status === 'credited') await deps.admission.refresh(redemption.accountId);
     const usage = await getAccountUsage(deps.prisma, redemption.accountId);
     const balance = usage ? subtractDecimals(usage.creditLimit, usage.debt) : '0';
     if (redemption.status === 'credited' && redemption.spendToken) {
