@@ -1,4 +1,4 @@
-import { DelayedError, Queue, UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
+import { DelayedError, Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import { deadLetterQueueName, type PrismaClient } from '@tollgate/db';
 import { toNanoUsdCeil } from '@tollgate/billing';

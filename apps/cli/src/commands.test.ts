@@ -60,6 +60,25 @@ describe('tollgate commands', () => {
     }
   });
 
+  it('reconcile lists accounts whose debt exceeds their credit limit, by how much, and exits 1', async () => {
+    const created = JSON.parse((await createAccountCommand(db.prisma, { name: 'overspent', creditLimit: '0.10', json: true })).output) as { account: { id: string } };
+    // A balanced ledger (usage entry and debt agree) that is 133× over its limit: served more than it was allowed.
+    await db.prisma.ledgerEntry.create({ data: { accountId: created.account.id, kind: 'usage', amount: '13.36', requestId: 'req_overspent_0001' } });
+    await db.prisma.account.update({ where: { id: created.account.id }, data: { debt: '13.36' } });
+    try {
+      const result = await reconcileCommand(db.prisma, { json: false, metering });
+      expect(result.exitCode).toBe(1);
+      expect(result.output).toContain('every debt equals its ledger');
+      expect(result.output).toContain(`OVER LIMIT: 1 account(s)`);
+      expect(result.output).toContain(`${created.account.id} (overspent): debt 13.36 > credit limit 0.1, over by 13.26`);
+      const json = JSON.parse((await reconcileCommand(db.prisma, { json: true, metering })).output) as { ok: boolean; overLimit: unknown[] };
+      expect(json).toMatchObject({ ok: false, overLimit: [{ accountId: created.account.id, over: '13.26' }] });
+    } finally {
+      await db.prisma.ledgerEntry.deleteMany({ where: { accountId: created.account.id } });
+      await db.prisma.account.update({ where: { id: created.account.id }, data: { debt: '0' } });
+    }
+  });
+
   it('reconcile reports spooled events, in the spool file and in a *.replaying file, and exits 1 while any exist', async () => {
     const spooled = ['req_spooled_cli_0001', 'req_spooled_cli_0002'];
     const current = path.join(metering.spoolDir, 'metering-events.jsonl');

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ConnectionOptions } from 'bullmq';
-import { createAccountWithKey, findUnrecordedEvents, getAccountUsage, reconcileDebts, type PrismaClient, type UnrecordedGroup } from '@tollgate/db';
+import { createAccountWithKey, findAccountsOverLimit, findUnrecordedEvents, getAccountUsage, reconcileDebts, type PrismaClient, type UnrecordedGroup } from '@tollgate/db';
 import { decimalString } from '@tollgate/schemas';
 
 /** What a command prints and the exit code it ends with. */
@@ -76,22 +76,26 @@ export interface MeteringLocations {
 }
 
 /**
- * `tollgate reconcile`: every account's debt must equal the sum of its ledger entries, and no metering event may wait
- * outside the normal flow — in the metering queue's failed set, the dead-letter queue or the local spool. Exit 1
- * while either is not so.
+ * `tollgate reconcile`: every account's debt must equal the sum of its ledger entries, no account may owe more than
+ * its credit limit (it was served more than it was allowed), and no metering event may wait outside the normal flow
+ * — in the metering queue's failed set, the dead-letter queue or the local spool. Exit 1 while any is not so.
  */
 export async function reconcileCommand(prisma: PrismaClient, options: { json: boolean; metering: MeteringLocations }): Promise<CommandResult> {
-  const [debts, unrecorded] = await Promise.all([reconcileDebts(prisma), findUnrecordedEvents(options.metering)]);
+  const [debts, overLimit, unrecorded] = await Promise.all([reconcileDebts(prisma), findAccountsOverLimit(prisma), findUnrecordedEvents(options.metering)]);
   const waiting = unrecorded.failed.count + unrecorded.deadLetters.count + unrecorded.spooled.count;
-  const ok = debts.mismatches.length === 0 && waiting === 0;
-  if (options.json) return { output: JSON.stringify({ ok, ...debts, unrecorded }), exitCode: ok ? 0 : 1 };
-  if (ok) return { output: `ok: ${debts.checked} account(s), every debt equals its ledger; no metering event waits unrecorded`, exitCode: 0 };
+  const ok = debts.mismatches.length === 0 && overLimit.length === 0 && waiting === 0;
+  if (options.json) return { output: JSON.stringify({ ok, ...debts, overLimit, unrecorded }), exitCode: ok ? 0 : 1 };
+  if (ok) return { output: `ok: ${debts.checked} account(s), every debt equals its ledger and is within its credit limit; no metering event waits unrecorded`, exitCode: 0 };
   const lines: string[] = [];
   if (debts.mismatches.length > 0) {
     lines.push(`MISMATCH: ${debts.mismatches.length} of ${debts.checked} account(s) differ from their ledger:`);
     lines.push(...debts.mismatches.map((row) => `  ${row.accountId} (${row.name}): debt ${row.debt} ≠ ledger ${row.ledgerSum}`));
   } else {
     lines.push(`${debts.checked} account(s), every debt equals its ledger`);
+  }
+  if (overLimit.length > 0) {
+    lines.push(`OVER LIMIT: ${overLimit.length} account(s) owe more than their credit limit:`);
+    lines.push(...overLimit.map((row) => `  ${row.accountId} (${row.name}): debt ${row.debt} > credit limit ${row.creditLimit}, over by ${row.over}`));
   }
   if (waiting > 0) {
     lines.push(`UNRECORDED: ${waiting} metering event(s) answered but not in the ledger:`);

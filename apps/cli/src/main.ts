@@ -2,6 +2,8 @@ import { Command } from 'commander';
 import { Redis } from 'ioredis';
 import { loadConfig, type Config } from '@tollgate/config';
 import { applyMigrations, createPrismaClient, ensureDatabase, type PrismaClient } from '@tollgate/db';
+import { publishInvalidation } from '@tollgate/redis-state';
+import { limitsSetCommand, limitsShowCommand, listKeysCommand, revokeKeyCommand, suspendCommand, type Notify } from './admission-commands';
 import { createAccountCommand, createSpendTokenCommand, reconcileCommand, usageCommand, type CommandResult } from './commands';
 
 /** Opens the database (migrated), runs one command, prints its output and exits with its code. */
@@ -19,7 +21,23 @@ async function run(command: (prisma: PrismaClient, config: Config) => Promise<Co
   }
 }
 
-const program = new Command('tollgate').description('tollgate operator command (uses DATABASE_URL; reconcile also REDIS_URL, METERING_QUEUE, SPOOL_DIR)');
+/** A Redis connection for one command: a few retries, then the error ends the command (a CLI must not hang). */
+async function withRedis<T>(config: Config, use: (connection: Redis) => Promise<T>): Promise<T> {
+  const connection = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1, connectTimeout: 5_000, retryStrategy: (times) => (times > 3 ? null : 200) });
+  connection.on('error', () => undefined);
+  try {
+    return await use(connection);
+  } finally {
+    connection.disconnect();
+  }
+}
+
+/** Runs a command that changes what gateways cache, telling them over Redis pub/sub. */
+function runNotifying(command: (prisma: PrismaClient, notify: Notify) => Promise<CommandResult>): Promise<void> {
+  return run((prisma, config) => withRedis(config, (connection) => command(prisma, (invalidation) => publishInvalidation(connection, invalidation))));
+}
+
+const program = new Command('tollgate').description('tollgate operator command (uses DATABASE_URL; reconcile, keys revoke, limits set and accounts suspend|resume also REDIS_URL)');
 const accounts = program.command('accounts').description('manage accounts');
 accounts
   .command('create')
@@ -28,6 +46,45 @@ accounts
   .option('--credit-limit <usd>', 'debt allowed before requests are refused, USD', '10')
   .option('--json', 'print JSON', false)
   .action((options: { name: string; creditLimit: string; json: boolean }) => run((prisma) => createAccountCommand(prisma, options)));
+accounts
+  .command('suspend <id>')
+  .description('refuse every request of an account (403 account_suspended), on every gateway at once')
+  .action((account: string) => runNotifying((prisma, notify) => suspendCommand(prisma, notify, { account, suspended: true })));
+accounts
+  .command('resume <id>')
+  .description('serve a suspended account again')
+  .action((account: string) => runNotifying((prisma, notify) => suspendCommand(prisma, notify, { account, suspended: false })));
+const keys = program.command('keys').description("manage an account's API keys");
+keys
+  .command('list')
+  .description("an account's keys: prefix, name, created, last used, revoked")
+  .requiredOption('--account <id>', 'account id')
+  .option('--json', 'print JSON', false)
+  .action((options: { account: string; json: boolean }) => run((prisma) => listKeysCommand(prisma, options)));
+keys
+  .command('revoke <keyId>')
+  .description('revoke a key, on every gateway at once')
+  .action((key: string) => runNotifying((prisma, notify) => revokeKeyCommand(prisma, notify, { key })));
+const limits = program.command('limits').description('rate limits (requests and tokens per minute) and credit limits');
+limits
+  .command('set')
+  .description("set an account's or a key's limits (N, 'unlimited', or 'default' for RATE_LIMIT_RPM/TPM)")
+  .option('--account <id>', 'account id')
+  .option('--key <keyId>', 'key id')
+  .option('--rpm <n>', 'requests per minute')
+  .option('--tpm <n>', 'tokens per minute')
+  .option('--credit-limit <usd>', "the account's credit limit, USD")
+  .option('--json', 'print JSON', false)
+  .action((options: { account?: string; key?: string; rpm?: string; tpm?: string; creditLimit?: string; json: boolean }) =>
+    runNotifying((prisma, notify) => limitsSetCommand(prisma, notify, options)),
+  );
+limits
+  .command('show')
+  .description("an account's limits and its keys' (or the account of --key)")
+  .option('--account <id>', 'account id')
+  .option('--key <keyId>', 'key id')
+  .option('--json', 'print JSON', false)
+  .action((options: { account?: string; key?: string; json: boolean }) => run((prisma) => limitsShowCommand(prisma, options)));
 program
   .command('spend-tokens')
   .description('prepaid spend tokens')
@@ -54,16 +111,9 @@ program
   )
   .option('--json', 'print JSON', false)
   .action((options: { json: boolean }) =>
-    run(async (prisma, config) => {
-      // A CLI must not wait forever on a Redis that is down: a few retries, then the error ends the command (exit 1).
-      const connection = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1, connectTimeout: 5_000, retryStrategy: (times) => (times > 3 ? null : 200) });
-      connection.on('error', () => undefined);
-      try {
-        return await reconcileCommand(prisma, { json: options.json, metering: { connection, queueName: config.METERING_QUEUE, spoolDir: config.SPOOL_DIR } });
-      } finally {
-        connection.disconnect();
-      }
-    }),
+    run((prisma, config) =>
+      withRedis(config, (connection) => reconcileCommand(prisma, { json: options.json, metering: { connection, queueName: config.METERING_QUEUE, spoolDir: config.SPOOL_DIR } })),
+    ),
   );
 
 program.parseAsync(process.argv).catch((error: unknown) => {
