@@ -7,7 +7,7 @@ export const RATE_WINDOW_MS = 60_000;
  * Admission, one atomic step for every replica: rate limits (a sliding-window log per scope) and funds, checked
  * together and taken together — nothing is taken when any part refuses.
  *
- * KEYS: funds, holds, then (log, tokens) for each scope that has a limit.
+ * KEYS: funds, pending, holds, held, then (log, tokens) for each scope that has a limit.
  * ARGV: request id, credit limit (nano-USD), worst-case cost (nano-USD), hold TTL (ms), estimated tokens, scope
  *       count, then (RPM, TPM) per scope (0 = no such limit).
  * Returns {status, retry-after ms, request limit, remaining, reset ms, token limit, remaining, reset ms, available}:
@@ -17,8 +17,7 @@ export const RATE_WINDOW_MS = 60_000;
  */
 export const ADMIT_LUA = `${MONEY_LUA}
 local WINDOW = ${RATE_WINDOW_MS}
-local FUNDS_TTL = 7 * 24 * 3600 * 1000
-local funds, holds = KEYS[1], KEYS[2]
+local funds, pending, holds, held = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local id, tokens = ARGV[1], tonumber(ARGV[5])
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
@@ -30,25 +29,25 @@ if not committed and not peek then return {-1, 0, -1, 0, 0, -1, 0, 0, '0'} end
 -- Holds past their deadline lapse (a gateway that died while holding them), however busy the account is.
 local lapsed = redis.call('ZRANGEBYSCORE', holds, '-inf', now)
 if #lapsed > 0 then
-  local reserved = money(redis.call('HGET', funds, 'reserved'))
+  local reserved = money(redis.call('HGET', held, '_total'))
   for _, lapsedId in ipairs(lapsed) do
-    local amount = redis.call('HGET', funds, 'h:' .. lapsedId)
+    local amount = redis.call('HGET', held, lapsedId)
     if amount then
       reserved = minus(reserved, money(amount))
-      redis.call('HDEL', funds, 'h:' .. lapsedId)
+      redis.call('HDEL', held, lapsedId)
     end
   end
-  redis.call('HSET', funds, 'reserved', text(reserved))
+  redis.call('HSET', held, '_total', text(reserved))
   redis.call('ZREMRANGEBYSCORE', holds, '-inf', now)
 end
 
 local amount = money(ARGV[3])
-local available = minus(minus(minus(money(ARGV[2]), money(committed)), money(redis.call('HGET', funds, 'pending'))), money(redis.call('HGET', funds, 'reserved')))
+local available = minus(minus(minus(money(ARGV[2]), money(committed)), money(redis.call('HGET', pending, '_total'))), money(redis.call('HGET', held, '_total')))
 
 -- Each scope's window: entries older than WINDOW leave it, with their tokens.
 local scopes = {}
 for index = 1, tonumber(ARGV[6]) do
-  local log, weights = KEYS[1 + 2 * index], KEYS[2 + 2 * index]
+  local log, weights = KEYS[3 + 2 * index], KEYS[4 + 2 * index]
   local expired = redis.call('ZRANGEBYSCORE', log, '-inf', now - WINDOW)
   if #expired > 0 then
     local freed = 0
@@ -103,8 +102,8 @@ if status == 1 and compare(amount, available) > 0 then status = 2 end
 if status == 1 and not peek then
   redis.call('ZADD', holds, now + tonumber(ARGV[4]), id)
   redis.call('PEXPIRE', holds, tonumber(ARGV[4]) + WINDOW)
-  redis.call('HSET', funds, 'h:' .. id, ARGV[3], 'reserved', text(plus(money(redis.call('HGET', funds, 'reserved')), amount)))
-  redis.call('PEXPIRE', funds, FUNDS_TTL)
+  redis.call('HSET', held, id, ARGV[3], '_total', text(plus(money(redis.call('HGET', held, '_total')), amount)))
+  redis.call('PEXPIRE', held, tonumber(ARGV[4]) + WINDOW)
   available = minus(available, amount)
   for _, scope in ipairs(scopes) do
     redis.call('ZADD', scope.log, now, id)

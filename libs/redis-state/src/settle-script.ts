@@ -5,26 +5,26 @@ import { MONEY_LUA } from './money-lua';
  * actual cost as pending until the billing worker commits it (once per request id), and corrects each scope's token
  * count to the tokens actually used (while the request is still in its window).
  *
- * KEYS: funds, holds, then (log, tokens) per scope. ARGV: request id, actual cost in nano-USD ('' to release
+ * KEYS: pending, holds, held, then (log, tokens) per scope. ARGV: request id, actual cost in nano-USD ('' to release
  * without a cost), actual tokens ('' to leave the estimate), scope count.
  */
 export const SETTLE_LUA = `${MONEY_LUA}
-local FUNDS_TTL = 7 * 24 * 3600 * 1000
-local funds, holds, id = KEYS[1], KEYS[2], ARGV[1]
-local hold = redis.call('HGET', funds, 'h:' .. id)
+local PENDING_TTL = 7 * 24 * 3600 * 1000
+local pending, holds, held, id = KEYS[1], KEYS[2], KEYS[3], ARGV[1]
+local hold = redis.call('HGET', held, id)
 if hold then
-  redis.call('HDEL', funds, 'h:' .. id)
-  redis.call('HSET', funds, 'reserved', text(minus(money(redis.call('HGET', funds, 'reserved')), money(hold))))
+  redis.call('HDEL', held, id)
+  redis.call('HSET', held, '_total', text(minus(money(redis.call('HGET', held, '_total')), money(hold))))
   redis.call('ZREM', holds, id)
 end
-if ARGV[2] ~= '' and ARGV[2] ~= '0' and redis.call('HEXISTS', funds, 'p:' .. id) == 0 then
-  redis.call('HSET', funds, 'p:' .. id, ARGV[2], 'pending', text(plus(money(redis.call('HGET', funds, 'pending')), money(ARGV[2]))))
-  redis.call('PEXPIRE', funds, FUNDS_TTL)
+if ARGV[2] ~= '' and ARGV[2] ~= '0' and redis.call('HEXISTS', pending, id) == 0 then
+  redis.call('HSET', pending, id, ARGV[2], '_total', text(plus(money(redis.call('HGET', pending, '_total')), money(ARGV[2]))))
+  redis.call('PEXPIRE', pending, PENDING_TTL)
 end
 if ARGV[3] ~= '' then
   local actual = tonumber(ARGV[3])
   for index = 1, tonumber(ARGV[4]) do
-    local weights = KEYS[2 + 2 * index]
+    local weights = KEYS[3 + 2 * index]
     local before = redis.call('HGET', weights, id)
     if before then
       redis.call('HSET', weights, id, actual)
@@ -47,23 +47,23 @@ return redis.call('ZADD', KEYS[1], 'XX', now + tonumber(ARGV[2]), ARGV[1])
  * account it has no view of): set only if its version is newer than the one held, and the pending costs of the
  * committed request ids removed — one step, so a cost is never both committed and pending, nor neither.
  *
- * KEYS: funds. ARGV: committed debt (nano-USD), its version, then the committed request ids.
+ * KEYS: funds, pending. ARGV: committed debt (nano-USD), its version, then the committed request ids.
  */
 export const COMMIT_LUA = `${MONEY_LUA}
 local FUNDS_TTL = 7 * 24 * 3600 * 1000
-local funds = KEYS[1]
+local funds, pending = KEYS[1], KEYS[2]
 if #ARGV > 2 then
-  local pending = money(redis.call('HGET', funds, 'pending'))
+  local total = money(redis.call('HGET', pending, '_total'))
   local removed = false
   for index = 3, #ARGV do
-    local cost = redis.call('HGET', funds, 'p:' .. ARGV[index])
+    local cost = redis.call('HGET', pending, ARGV[index])
     if cost then
-      pending = minus(pending, money(cost))
-      redis.call('HDEL', funds, 'p:' .. ARGV[index])
+      total = minus(total, money(cost))
+      redis.call('HDEL', pending, ARGV[index])
       removed = true
     end
   end
-  if removed then redis.call('HSET', funds, 'pending', text(pending)) end
+  if removed then redis.call('HSET', pending, '_total', text(total)) end
 end
 local current = redis.call('HGET', funds, 'version')
 if not current or tonumber(ARGV[2]) > tonumber(current) then

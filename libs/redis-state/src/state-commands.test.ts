@@ -57,6 +57,16 @@ describe('admission state in Redis', () => {
     expect((await admit(accountId, 'd', 0n)).availableNano).toBe(450n);
   });
 
+  it('keeps counting pending costs when the committed debt is lost and seeded again', async () => {
+    const accountId = await account(100n);
+    await admit(accountId, 'queued', 500n);
+    await commands.settle({ accountId, requestId: 'queued', costNano: 500n, scopes: [] });
+    await redis.del(accountStateKeys(accountId).funds);
+    expect((await admit(accountId, 'after-loss', 1n)).status).toBe(-1);
+    await commands.commit({ accountId, debtNano: 100n, version: 1n, requestIds: [] }); // the seed from Postgres
+    expect((await admit(accountId, 'after-seed', 0n)).availableNano).toBe(400n); // 1000 − 100 − 500 still queued
+  });
+
   it('settling a hold that is gone changes nothing, and settling twice records the cost once', async () => {
     const accountId = await account();
     await commands.settle({ accountId, requestId: 'never-held', scopes: [] });

@@ -54,9 +54,11 @@ export class StateCommands {
     const keys = accountStateKeys(input.accountId);
     const scopeKeys = input.scopes.flatMap(({ scope }) => [keys.log(scope), keys.tokens(scope)]);
     const reply = (await this.calls.tollgateAdmit(
-      2 + scopeKeys.length,
+      4 + scopeKeys.length,
       keys.funds,
+      keys.pending,
       keys.holds,
+      keys.held,
       ...scopeKeys,
       input.requestId,
       input.creditLimitNano.toString(),
@@ -81,9 +83,10 @@ export class StateCommands {
     const keys = accountStateKeys(input.accountId);
     const scopeKeys = input.scopes.flatMap((scope) => [keys.log(scope), keys.tokens(scope)]);
     await this.calls.tollgateSettle(
-      2 + scopeKeys.length,
-      keys.funds,
+      3 + scopeKeys.length,
+      keys.pending,
       keys.holds,
+      keys.held,
       ...scopeKeys,
       input.requestId,
       input.costNano === undefined ? '' : input.costNano.toString(),
@@ -99,6 +102,7 @@ export class StateCommands {
 
   /** Publishes the ledger's committed debt (if newer) and clears the pending costs of the committed request ids. */
   async commit(input: { accountId: string; debtNano: bigint; version: bigint; requestIds: readonly string[] }): Promise<void> {
-    await this.calls.tollgateCommit(1, accountStateKeys(input.accountId).funds, input.debtNano.toString(), input.version.toString(), ...input.requestIds);
+    const keys = accountStateKeys(input.accountId);
+    await this.calls.tollgateCommit(2, keys.funds, keys.pending, input.debtNano.toString(), input.version.toString(), ...input.requestIds);
   }
 }

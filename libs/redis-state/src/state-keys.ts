@@ -2,9 +2,11 @@
  * Where an account's hot-path state lives in Redis. Every key of one account carries the account id as its hash tag
  * (`{...}`), so one Lua script may touch them all on a Redis Cluster too.
  * - `funds`: a hash — `committed` (the ledger's debt as the billing worker last committed it, nano-USD) and its
- *   `version` (the account row's debt version), `reserved` (sum of the holds), `pending` (sum of costs settled but
- *   not yet committed), and one field per hold (`h:<request id>`) and per pending cost (`p:<request id>`);
- * - `holds`: a sorted set of request ids scored by their hold's deadline (ms), to purge lapsed holds;
+ *   `version` (the account row's debt version). Only a copy of Postgres: when it is lost it is seeded again;
+ * - `pending`: a hash — each cost settled but not yet committed (request id → nano-USD) and their `_total`. Kept
+ *   apart from `funds`, so that losing or reseeding the committed debt never forgets money still in the queue;
+ * - `holds`: a sorted set of request ids scored by their hold's deadline (ms), to purge lapsed holds, and `held`:
+ *   each hold's amount (request id → nano-USD) and their `_total`;
  * - `log:<scope>` / `tokens:<scope>`: the rate-limit window of a scope (the account, or one key): request ids scored
  *   by admission time (ms), and each one's tokens with their running total (`_total`).
  */
@@ -12,7 +14,9 @@ export function accountStateKeys(accountId: string) {
   const tag = `tollgate:{${accountId}}`;
   return {
     funds: `${tag}:funds`,
+    pending: `${tag}:pending`,
     holds: `${tag}:holds`,
+    held: `${tag}:held`,
     log: (scope: string) => `${tag}:log:${scope}`,
     tokens: (scope: string) => `${tag}:tokens:${scope}`,
   };

@@ -22,7 +22,7 @@ import { meterCompletion } from './meter-completion';
 describe('meterCompletion', () => {
   const logger = pino({ level: 'silent' });
   const accountId = '00000000-0000-4000-8000-0000000000aa';
-  const fundsKey = accountStateKeys(accountId).funds;
+  const keys = accountStateKeys(accountId);
   let redis: Redis;
   let spoolDir: string;
 
@@ -31,11 +31,11 @@ describe('meterCompletion', () => {
   });
   beforeEach(async () => {
     spoolDir = mkdtempSync(path.join(tmpdir(), 'meter-test-'));
-    await redis.del(fundsKey, accountStateKeys(accountId).holds);
+    await redis.del(keys.funds, keys.pending, keys.holds, keys.held);
   });
   afterEach(() => rmSync(spoolDir, { recursive: true, force: true }));
   afterAll(async () => {
-    await redis.del(fundsKey, accountStateKeys(accountId).holds);
+    await redis.del(keys.funds, keys.pending, keys.holds, keys.held);
     redis.disconnect();
   });
 
@@ -73,13 +73,13 @@ describe('meterCompletion', () => {
       reportLimits: () => undefined,
     };
     const reservation = await admission.admit({ caller, requestId: context.requestId, worstCaseUsd: '0.5', estimateTokens: () => 0, onLimits: () => undefined });
-    const field = async (name: string) => BigInt((await redis.hget(fundsKey, name)) ?? '0');
-    expect(await field('reserved')).toBe(500_000_000n);
+    const total = async (key: string) => BigInt((await redis.hget(key, '_total')) ?? '0');
+    expect(await total(keys.held)).toBe(500_000_000n);
 
     const metering = meterCompletion(deps, context, { entry, usage: { ...emptyUsage(), inputTokens: 1_000, outputTokens: 1_000 }, status: 'ok', streamed: false, reservation });
     await new Promise((resolve) => setTimeout(resolve, 250)); // the producer is still trying the queue
-    expect(await field('reserved')).toBe(0n);
-    const pending = await field('pending');
+    expect(await total(keys.held)).toBe(0n);
+    const pending = await total(keys.pending);
     expect(pending).toBeGreaterThan(0n);
     const cost = await metering;
     expect(pending).toBe(toNanoUsdCeil(cost.total));
