@@ -1,48 +1,13 @@
-import net from 'node:net';
 import { createAccountWithKey, TEST_DATABASE_URL } from '@tollgate/db';
+import { startTcpProxy } from '../testing/tcp-proxy';
 import { startTestGateway, type TestGateway } from '../testing/test-gateway';
 
-/**
- * A TCP proxy in front of the real Postgres that can black-hole it (connections stay open, nothing is answered:
- * a partitioned or frozen database) or refuse it (nothing listens), and bring it back.
- */
+/** A proxy in front of the real Postgres, its URL pointing at the proxy. */
 async function startDatabaseProxy(target: { host: string; port: number }) {
-  let mode: 'forward' | 'black-hole' = 'forward';
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((client) => {
-    sockets.add(client);
-    client.on('close', () => sockets.delete(client));
-    client.on('error', () => undefined);
-    if (mode === 'black-hole') return; // accepted, never answered
-    const upstream = net.connect(target.port, target.host);
-    sockets.add(upstream);
-    upstream.on('close', () => sockets.delete(upstream));
-    upstream.on('error', () => client.destroy());
-    client.on('close', () => upstream.destroy());
-    upstream.on('close', () => client.destroy());
-    // Forward only while forwarding: a black hole swallows what is in flight too.
-    client.on('data', (chunk: Buffer) => mode === 'forward' && upstream.write(chunk));
-    upstream.on('data', (chunk: Buffer) => mode === 'forward' && client.write(chunk));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
+  const proxy = await startTcpProxy(target);
   const url = new URL(TEST_DATABASE_URL);
-  url.host = `127.0.0.1:${port}`;
-  return {
-    url: url.toString(),
-    blackHole() {
-      mode = 'black-hole';
-    },
-    forward() {
-      mode = 'forward';
-      // Connections that lost bytes are unusable: drop them so the pool opens new ones.
-      for (const socket of sockets) socket.destroy();
-    },
-    async refuse() {
-      for (const socket of sockets) socket.destroy();
-      await new Promise((resolve) => server.close(resolve));
-    },
-  };
+  url.host = `127.0.0.1:${proxy.port}`;
+  return { ...proxy, url: url.toString() };
 }
 
 describe('Postgres unreachable while serving', () => {
@@ -63,7 +28,7 @@ describe('Postgres unreachable while serving', () => {
   });
   afterAll(async () => {
     await gateway.close();
-    await proxy.refuse().catch(() => undefined);
+    await proxy.close();
   });
 
   const balance = (key: string) => fetch(`${gateway.url}/v1/balance`, { headers: { authorization: `Bearer ${key}` } });
@@ -100,6 +65,10 @@ describe('Postgres unreachable while serving', () => {
     await expectDatabaseUnavailable(balance(gateway.apiKey), FLAT); // key cached: the balance query times out
     await expectDatabaseUnavailable(balance(uncachedKey), FLAT); // the key lookup times out
     await expectDatabaseUnavailable(chat(uncachedKey));
+    // A credential not shaped like a key is refused without a lookup: 401 at once, while a lookup would time out.
+    const malformed = await chat('tg_not-a-key');
+    expect(malformed.status).toBe(401);
+    expect(await malformed.json()).toMatchObject({ error: { code: 'invalid_api_key' } });
     const anthropic = await messages(uncachedKey);
     expect(anthropic.status).toBe(503);
     expect(await anthropic.json()).toMatchObject({ type: 'error', error: { message: "tollgate's database is unavailable; try again shortly" } });
@@ -107,7 +76,7 @@ describe('Postgres unreachable while serving', () => {
     expect(ready.status).toBe(503);
     expect(await ready.json()).toEqual({ status: 'not_ready', checks: { redis: 'ok', postgres: 'unreachable' } });
 
-    proxy.forward();
+    await proxy.forward();
     expect((await balance(uncachedKey)).status).toBe(200);
     expect((await fetch(`${gateway.url}/readyz`)).status).toBe(200);
   });

@@ -31,26 +31,9 @@ export async function startTestGateway(settings: Record<string, string> = {}): P
   const db = await createTestDatabase();
   const queueName = uniqueName('metering');
   const spoolDir = mkdtempSync(path.join(tmpdir(), 'tollgate-spool-'));
-  const config = loadConfig({
-    LOG_LEVEL: 'silent',
-    UPSTREAM_MAX_ATTEMPTS: '3',
-    UPSTREAM_RETRY_BASE_DELAY_MS: '10',
-    BODY_LIMIT_BYTES: String(64 * 1024),
-    KEY_CACHE_TTL_MS: '50',
-    DATABASE_URL: db.databaseUrl,
-    DATABASE_SCHEMA: db.schema,
-    METERING_QUEUE: queueName,
-    SPOOL_DIR: spoolDir,
-    ...settings,
-  });
-  const runtime = createGatewayRuntime(config, pino({ level: 'silent' }));
-  await runtime.ready();
+  const { server, runtime } = await listenGateway(settings, { db, queueName, spoolDir });
   const { queue } = runtime;
   const { account, apiKey } = await createAccountWithKey(db.prisma, { name: 'test', creditLimit: '100' });
-  const app = createApp(runtime.deps);
-  const server: Server = await new Promise((resolve) => {
-    const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
-  });
   const { port } = server.address() as AddressInfo;
 
   return {
@@ -78,4 +61,43 @@ export async function startTestGateway(settings: Record<string, string> = {}): P
       await db.drop();
     },
   };
+}
+
+/** Another replica of `primary`: its own process state (key cache, spool), the same database, queue and Redis. */
+export async function startReplica(primary: TestGateway, settings: Record<string, string> = {}): Promise<{ url: string; close(): Promise<void> }> {
+  const spoolDir = mkdtempSync(path.join(tmpdir(), 'tollgate-spool-'));
+  const { server, runtime } = await listenGateway(settings, { db: primary.db, queueName: primary.queueName, spoolDir });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    async close() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await runtime.close();
+      rmSync(spoolDir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function listenGateway(settings: Record<string, string>, shared: { db: TestDatabase; queueName: string; spoolDir: string }) {
+  const { db, queueName, spoolDir } = shared;
+  const config = loadConfig({
+    LOG_LEVEL: 'silent',
+    UPSTREAM_MAX_ATTEMPTS: '3',
+    UPSTREAM_RETRY_BASE_DELAY_MS: '10',
+    BODY_LIMIT_BYTES: String(64 * 1024),
+    KEY_CACHE_TTL_MS: '50',
+    DATABASE_URL: db.databaseUrl,
+    DATABASE_SCHEMA: db.schema,
+    METERING_QUEUE: queueName,
+    SPOOL_DIR: spoolDir,
+    ...settings,
+  });
+  const runtime = createGatewayRuntime(config, pino({ level: 'silent' }));
+  await runtime.ready();
+  const app = createApp(runtime.deps);
+  const server: Server = await new Promise((resolve) => {
+    const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
+  });
+  return { server, runtime };
 }
