@@ -2,3 +2,4 @@ export * from './fixtures';
 export * from './replay-server';
 export * from './unique-name';
 export * from './metering-event-fixture';
+export * from './tcp-proxy';

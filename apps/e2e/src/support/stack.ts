@@ -23,6 +23,8 @@ export interface Stack {
   waitForUsageRows(count: number, timeoutMs?: number): Promise<void>;
   /** Starts the worker again (after a kill). */
   restartWorker(): ServiceProcess;
+  /** Starts another gateway process on the same database, queue and Redis (its own port and spool); stopped with the stack. */
+  startReplica(settings?: Record<string, string>): Promise<{ url: string; gateway: ServiceProcess }>;
   stop(): Promise<void>;
 }
 
@@ -42,6 +44,8 @@ export async function startStack(settings: Record<string, string> = {}): Promise
     LOG_LEVEL: 'warn',
     ...settings,
   };
+  const replicas: ServiceProcess[] = [];
+  const spoolDirs = [spoolDir];
   const stack: Stack = {
     url: `http://127.0.0.1:${port}`,
     env,
@@ -63,8 +67,18 @@ export async function startStack(settings: Record<string, string> = {}): Promise
       stack.worker = startService('billing-worker', env);
       return stack.worker;
     },
+    async startReplica(overrides = {}) {
+      const replicaPort = await freePort();
+      const replicaSpool = mkdtempSync(path.join(tmpdir(), 'tollgate-e2e-spool-'));
+      spoolDirs.push(replicaSpool);
+      const gateway = startService('gateway', { ...env, PORT: String(replicaPort), SPOOL_DIR: replicaSpool, ...overrides });
+      replicas.push(gateway);
+      const url = `http://127.0.0.1:${replicaPort}`;
+      await waitForReady(url, gateway);
+      return { url, gateway };
+    },
     async stop() {
-      await Promise.all([stack.gateway.stop(), stack.worker.stop()]);
+      await Promise.all([stack.gateway.stop(), stack.worker.stop(), ...replicas.map((replica) => replica.stop())]);
       const connection = new Redis(env['REDIS_URL'] as string, { maxRetriesPerRequest: 1 });
       for (const name of [queueName, `${queueName}-dead-letter`]) {
         const queue = new Queue(name, { connection });
@@ -72,24 +86,24 @@ export async function startStack(settings: Record<string, string> = {}): Promise
         await queue.close();
       }
       connection.disconnect();
-      rmSync(spoolDir, { recursive: true, force: true });
+      for (const dir of spoolDirs) rmSync(dir, { recursive: true, force: true });
       await db.drop();
     },
   };
-  await waitForReady(stack);
+  await waitForReady(stack.url, stack.gateway);
   return stack;
 }
 
-async function waitForReady(stack: Stack): Promise<void> {
+async function waitForReady(url: string, gateway: ServiceProcess): Promise<void> {
   const deadline = Date.now() + 20_000;
   while (Date.now() < deadline) {
-    if (stack.gateway.child.exitCode !== null) break;
+    if (gateway.child.exitCode !== null) break;
     try {
-      if ((await fetch(`${stack.url}/readyz`)).ok) return;
+      if ((await fetch(`${url}/readyz`)).ok) return;
     } catch {
       // not listening yet
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  throw new Error(`gateway did not become ready:\n${stack.gateway.output()}`);
+  throw new Error(`gateway did not become ready:\n${gateway.output()}`);
 }

@@ -1,5 +1,5 @@
 import { createAccountWithKey } from '@tollgate/db';
-import { startTcpProxy, type TcpProxy } from '../testing/tcp-proxy';
+import { startTcpProxy, type TcpProxy } from '@tollgate/testing';
 import { startTestGateway, type TestGateway } from '../testing/test-gateway';
 
 /** Admission fails closed: a Redis that is down or stalled answers 503 funds_unavailable in bounded time, never admits. */

@@ -1,5 +1,5 @@
 import { createAccountWithKey, TEST_DATABASE_URL } from '@tollgate/db';
-import { startTcpProxy } from '../testing/tcp-proxy';
+import { startTcpProxy } from '@tollgate/testing';
 import { startTestGateway, type TestGateway } from '../testing/test-gateway';
 
 /** A proxy in front of the real Postgres, its URL pointing at the proxy. */
