@@ -153,3 +153,71 @@ describe('admission across replicas', () => {
     expect(compareDecimals(remaining, sumDecimals([value, `-${sumDecimals(served)}`, '-0.000001']))).toBeGreaterThan(0);
   });
 });
+
+describe('admission through a Redis outage under load', () => {
+  let proxy: TcpProxy;
+  let stack: Stack;
+
+  beforeAll(async () => {
+    // Every process reaches Redis through a proxy the test can cut: the gateway, the billing worker and the CLI.
+    proxy = await startTcpProxy({ host: '127.0.0.1', port: 6379 });
+    stack = await startStack({ REDIS_URL: `redis://127.0.0.1:${proxy.port}`, HOLD_TTL_MS: '2000' });
+  }, 60_000);
+  afterAll(async () => {
+    await proxy?.forward();
+    await stack?.stop();
+    await proxy?.close();
+  });
+
+  it('never overspends a $0.10 token while Redis is down for 5 s under load, and agrees with the ledger afterwards', async () => {
+    const value = '0.10';
+    const { token, accountId } = await createSpendToken(stack, value);
+    const body = { max_tokens: 1000, messages: [{ role: 'user', content: promptOf(1000) }] };
+    const answers: Array<Answer & { phase: string }> = [];
+    let phase = 'before';
+    let running = true;
+    const load = Array.from({ length: 8 }, async () => {
+      while (running) {
+        const started = phase;
+        const answer = await call(stack.url, token, body).catch((error: unknown) => ({ status: 0, message: String(error) }));
+        answers.push({ ...answer, phase: started });
+        if (answer.status !== 200) await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    });
+
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    phase = 'outage';
+    await proxy.refuse();
+    await new Promise((resolve) => setTimeout(resolve, 5_000));
+    phase = 'after';
+    await proxy.forward();
+    // Load goes on until the token is spent (402) for a while.
+    for (let waited = 0; waited < 20_000; waited += 100) {
+      const recent = answers.slice(-20);
+      if (recent.length === 20 && recent.every((answer) => answer.phase === 'after' && answer.status === 402)) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    running = false;
+    await Promise.all(load);
+
+    expect(stack.gateway.child.exitCode).toBeNull(); // no crash
+    const during = answers.filter((answer) => answer.phase === 'outage');
+    expect(during.some((answer) => answer.status === 503 && answer.code === 'funds_unavailable')).toBe(true);
+    expect(during.every((answer) => answer.status === 503 || answer.status === 200)).toBe(true); // 200: admitted before it
+    expect(answers.filter((answer) => answer.phase === 'after').some((answer) => answer.status === 200)).toBe(true); // recovered
+    expect(answers.every((answer) => [200, 402, 503].includes(answer.status))).toBe(true);
+
+    // Every call the client saw served is billed, and the token's value was never exceeded (overspend 0).
+    const served = sumDecimals(answers.filter((answer) => answer.status === 200).map((answer) => answer.cost as string));
+    await waitForDebt(stack, accountId, served);
+    expect(compareDecimals(served, value)).toBeLessThanOrEqual(0);
+
+    // Afterwards admission agrees with the ledger: what a refused call is told remains is the token's value less its debt.
+    await new Promise((resolve) => setTimeout(resolve, 2_500)); // holds of calls cut by the outage lapse
+    const remaining = remainingOf(await call(stack.url, token, body));
+    const left = sumDecimals([value, `-${served}`]);
+    expect(compareDecimals(remaining, left)).toBeLessThanOrEqual(0);
+    expect(compareDecimals(remaining, sumDecimals([left, '-0.000000001']))).toBeGreaterThanOrEqual(0);
+    expect(await stack.cli(['reconcile'])).toMatchObject({ code: 0 });
+  });
+});

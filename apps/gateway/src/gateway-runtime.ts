@@ -45,7 +45,13 @@ export function createGatewayRuntime(config: Config, logger: Logger): GatewayRun
   });
   // Fail fast while Redis is down (the producer then spools to disk) instead of queueing commands in memory.
   // Commands wait at most REDIS_COMMAND_TIMEOUT_MS: a stalled Redis fails admission closed (503), never hangs it.
-  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1, enableOfflineQueue: false, commandTimeout: config.REDIS_COMMAND_TIMEOUT_MS });
+  // Reconnects every 0.5 s at most, so that admission resumes soon after Redis returns.
+  const redis = new Redis(config.REDIS_URL, {
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+    commandTimeout: config.REDIS_COMMAND_TIMEOUT_MS,
+    retryStrategy: (attempt) => Math.min(attempt * 50, 500),
+  });
   redis.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
   const queue = new Queue(config.METERING_QUEUE, { connection: redis });
   queue.on('error', (error) => logger.warn({ err: error }, 'metering queue error'));
