@@ -6,6 +6,7 @@ import { StateCommands } from '@tollgate/redis-state';
 import { meteringEventSchema } from '@tollgate/schemas';
 import type { Redis } from 'ioredis';
 import { cappedExponentialBackoff, DEFAULT_RETRY_DELAYS, retryDelayMs, UNLIMITED_STALLS, type RetryDelays } from './retry-policy';
+import { KeyLastUse } from './key-last-use';
 import { UsageBatcher } from './usage-batcher';
 
 export { deadLetterQueueName };
@@ -49,6 +50,7 @@ export function createMeteringWorker(input: {
   });
   const retryDelays = input.retryDelays ?? DEFAULT_RETRY_DELAYS;
   const handling = new Set<Promise<void>>();
+  const lastUse = new KeyLastUse(input.prisma, input.logger);
 
   /** Copies a job to the dead-letter queue (once: its id is the dead-letter job id) and logs it at error level. */
   async function deadLetter(job: Job, reason: string): Promise<boolean> {
@@ -109,6 +111,7 @@ export function createMeteringWorker(input: {
       }
       try {
         const recorded = await batcher.record(parsed.data);
+        lastUse.note(parsed.data.apiKeyId, parsed.data.timings.startedAt);
         return { recorded };
       } catch (error) {
         const code = (error as { code?: string }).code;
@@ -168,6 +171,7 @@ export function createMeteringWorker(input: {
     async close() {
       await worker.close();
       await Promise.all([...handling]);
+      await lastUse.close();
       await deadLetters.close();
     },
   };

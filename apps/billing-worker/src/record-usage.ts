@@ -46,7 +46,7 @@ export interface BatchResult {
  * Records priced requests, each exactly once, in ONE transaction: the usage rows (unique request id: a repeat, in
  * the batch or from an earlier one, inserts nothing), a ledger entry for each row actually inserted, and each
  * account's debt raised by the sum of its inserted totals (accounts updated in id order, so concurrent batches
- * cannot deadlock; each update raises the debt's version), and each key's last use. Returns the request ids newly
+ * cannot deadlock; each update raises the debt's version). Returns the request ids newly
  * recorded and, for every account of the batch (repeats included: their costs are committed too), its debt and
  * version as of this commit — for the gateway's view of funds. The worker never prices anything: the events carry
  * their cost.
@@ -61,9 +61,11 @@ export async function recordUsageBatch(prisma: PrismaClient, events: readonly Me
     });
     const recorded = new Set(inserted.map((row) => row.requestId));
     const newEvents = unique.filter((event) => recorded.has(event.requestId));
-    if (newEvents.length > 0) await recordLedger(tx, newEvents);
-    const accountIds = [...new Set(unique.map((event) => event.accountId))];
-    const accounts = await tx.account.findMany({ where: { id: { in: accountIds } }, select: { id: true, debt: true, debtVersion: true } });
+    const updated = newEvents.length > 0 ? await recordLedger(tx, newEvents) : [];
+    // Accounts of repeats only were not updated: their debt is read (rare: a redelivered job).
+    const unread = [...new Set(unique.map((event) => event.accountId))].filter((id) => !updated.some((account) => account.id === id));
+    const read = unread.length > 0 ? await tx.account.findMany({ where: { id: { in: unread } }, select: { id: true, debt: true, debtVersion: true } }) : [];
+    const accounts = [...updated, ...read];
     const committed = accounts.map((account) => ({
       accountId: account.id,
       debt: account.debt.toFixed(),
@@ -76,8 +78,8 @@ export async function recordUsageBatch(prisma: PrismaClient, events: readonly Me
 
 type Transaction = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
 
-/** Ledger entries, debts (and their versions) and keys' last use for newly recorded events. */
-async function recordLedger(tx: Transaction, newEvents: MeteringEvent[]): Promise<void> {
+/** Ledger entries and debts (and their versions) for newly recorded events; returns the accounts as updated. */
+async function recordLedger(tx: Transaction, newEvents: MeteringEvent[]) {
   await tx.ledgerEntry.createMany({
     data: newEvents.map((event) => ({
       accountId: event.accountId,
@@ -89,21 +91,21 @@ async function recordLedger(tx: Transaction, newEvents: MeteringEvent[]): Promis
   });
   const totalsByAccount = new Map<string, string[]>();
   for (const event of newEvents) totalsByAccount.set(event.accountId, [...(totalsByAccount.get(event.accountId) ?? []), event.cost.total]);
+  const updated = [];
   for (const accountId of [...totalsByAccount.keys()].sort()) {
-    await tx.account.update({ where: { id: accountId }, data: { debt: { increment: sumDecimals(totalsByAccount.get(accountId) ?? []) }, debtVersion: { increment: 1 } } });
+    updated.push(
+      await tx.account.update({
+        where: { id: accountId },
+        data: { debt: { increment: sumDecimals(totalsByAccount.get(accountId) ?? []) }, debtVersion: { increment: 1 } },
+        select: { id: true, debt: true, debtVersion: true },
+      }),
+    );
   }
-  const lastUse = new Map<string, Date>();
-  for (const event of newEvents) {
-    if (!event.apiKeyId) continue;
-    const startedAt = new Date(event.timings.startedAt);
-    if (!(startedAt <= (lastUse.get(event.apiKeyId) ?? new Date(0)))) lastUse.set(event.apiKeyId, startedAt);
-  }
-  for (const [apiKeyId, startedAt] of [...lastUse].sort(([a], [b]) => a.localeCompare(b))) {
-    await tx.apiKey.updateMany({ where: { id: apiKeyId, OR: [{ lastUsedAt: null }, { lastUsedAt: { lt: startedAt } }] }, data: { lastUsedAt: startedAt } });
-  }
+  return updated;
 }
 
 /** Records one priced request exactly once; false when it was already recorded. */
 export async function recordUsage(prisma: PrismaClient, event: MeteringEvent): Promise<boolean> {
   return (await recordUsageBatch(prisma, [event])).recorded.has(event.requestId);
 }
+
