@@ -71,3 +71,29 @@ describe('Redis unavailable while serving', () => {
     await expectRecovery();
   });
 });
+
+describe('FUNDS_FAIL_OPEN=true', () => {
+  it('admits without limits or funds checks while Redis is unavailable, for deployments that chose availability', async () => {
+    const proxy = await startTcpProxy({ host: '127.0.0.1', port: 6379 });
+    const gateway = await startTestGateway({ REDIS_URL: `redis://127.0.0.1:${proxy.port}`, REDIS_COMMAND_TIMEOUT_MS: '300', FUNDS_FAIL_OPEN: 'true' });
+    try {
+      const call = () =>
+        fetch(`${gateway.url}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${gateway.apiKey}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'tollgate/echo', max_tokens: 8, messages: [{ role: 'user', content: 'hi' }] }),
+        });
+      expect((await call()).status).toBe(200); // caches the key
+      await proxy.refuse();
+      const answer = await call();
+      expect(answer.status).toBe(200);
+      expect(((await answer.json()) as { usage: { cost: { total: string } } }).usage.cost.total).toMatch(/^0\.\d+$/);
+    } finally {
+      await proxy.forward();
+      // Closing obliterates the test's queue: wait until the gateway's connection is back.
+      for (let waited = 0; waited < 10_000 && (await fetch(`${gateway.url}/readyz`)).status !== 200; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
+      await gateway.close();
+      await proxy.close();
+    }
+  });
+});

@@ -1,4 +1,5 @@
 import { fixtureChunks, startReplayServer, type ReplayServer } from '@tollgate/testing';
+import { setAccountLimits } from '@tollgate/db';
 import { startTestGateway, type TestGateway } from '../testing/test-gateway';
 
 /** What a provider says about tollgate's own account: none of it may reach a caller. */
@@ -64,7 +65,8 @@ describe('what callers are told (issue 7 §5): nothing about the operator\'s pro
     expect(await response.json()).toEqual({ error: { type: 'api_error', code: 'upstream_auth_failed', param: null, message: "openai rejected tollgate's credentials (HTTP 401)" } });
   });
 
-  it('an upstream 429: rate limited, with when to retry, not the organization', async () => {
+  it("an upstream 429: rate limited, with the provider's when to retry, not the organization, and not as tollgate's own limit", async () => {
+    await setAccountLimits(gateway.db.prisma, gateway.accountId, { rpm: 1000 });
     openai.enqueue({
       status: 429,
       json: { error: { message: 'Rate limit reached for gpt-4o-mini in organization org-AbCdEf123 on requests per min (RPM): Limit 3, Used 3.', type: 'requests', code: 'rate_limit_exceeded' } },
@@ -75,7 +77,11 @@ describe('what callers are told (issue 7 §5): nothing about the operator\'s pro
     expect(response.headers.get('retry-after')).toBe('7');
     const text = await response.text();
     expect(text).not.toMatch(ACCOUNT_DETAILS);
-    expect(JSON.parse(text)).toMatchObject({ error: { type: 'rate_limit_error', message: 'openai is rate limiting tollgate (HTTP 429); retry after 7 s' } });
+    expect(JSON.parse(text)).toMatchObject({ error: { type: 'rate_limit_error', code: 'upstream_rate_limited', message: 'openai is rate limiting tollgate (HTTP 429); retry after 7 s' } });
+    // tollgate's own headers still tell the caller's own limit, which this request did not exhaust.
+    expect(response.headers.get('x-ratelimit-limit')).toBe('1000');
+    expect(Number(response.headers.get('x-ratelimit-remaining'))).toBeGreaterThan(0);
+    await setAccountLimits(gateway.db.prisma, gateway.accountId, { rpm: null });
   });
 
   it('an upstream 400: the provider\'s validation message is passed on', async () => {
