@@ -117,24 +117,20 @@ if status == 1 and not peek then
 end
 
 -- The headers: the tightest limit of each kind (least remaining), as it stands after this request.
-local requestLimit, requestRemaining, requestReset = -1, 0, 0
-local tokenLimit, tokenRemaining, tokenReset = -1, 0, 0
-for index, scope in ipairs(scopes) do
-  local untilOldestLeaves = scope.oldest and math.max(0, scope.oldest + WINDOW - now) or 0
-  if scope.rpm > 0 then
-    local remaining = math.max(0, scope.rpm - scope.count)
-    if requestLimit == -1 or remaining < requestRemaining then
-      requestLimit, requestRemaining = scope.rpm, remaining
-      requestReset = waits[index][1] > 0 and waits[index][1] or untilOldestLeaves
+local function tightest(limitOf, usedOf, kind)
+  local limit, remaining, reset = -1, 0, 0
+  for index, scope in ipairs(scopes) do
+    local cap = limitOf(scope)
+    if cap > 0 and (limit == -1 or math.max(0, cap - usedOf(scope)) < remaining) then
+      limit, remaining = cap, math.max(0, cap - usedOf(scope))
+      if waits[index][kind] > 0 then reset = waits[index][kind]
+      elseif scope.oldest then reset = math.max(0, scope.oldest + WINDOW - now)
+      else reset = 0 end
     end
   end
-  if scope.tpm > 0 then
-    local remaining = math.max(0, scope.tpm - scope.total)
-    if tokenLimit == -1 or remaining < tokenRemaining then
-      tokenLimit, tokenRemaining = scope.tpm, remaining
-      tokenReset = waits[index][2] > 0 and waits[index][2] or untilOldestLeaves
-    end
-  end
+  return limit, remaining, reset
 end
+local requestLimit, requestRemaining, requestReset = tightest(function(scope) return scope.rpm end, function(scope) return scope.count end, 1)
+local tokenLimit, tokenRemaining, tokenReset = tightest(function(scope) return scope.tpm end, function(scope) return scope.total end, 2)
 return {status, retry, requestLimit, requestRemaining, requestReset, tokenLimit, tokenRemaining, tokenReset, text(available)}
 `;
