@@ -57,9 +57,10 @@ export function errorMiddleware(logger: Logger, peekLimits: (caller: Caller) => 
       response.end();
       return;
     }
-    // An authenticated caller refused before admission (a bad request) still learns its rate-limit state.
+    // An authenticated caller refused before admission (a bad request) still learns its rate-limit state; not when
+    // the state itself could not be read (funds_unavailable: asking again would only wait for Redis once more).
     const caller = response.locals['caller'] as Caller | undefined;
-    if (caller && !response.locals['limitsReported'] && gatewayError.status !== 429) {
+    if (caller && !response.locals['limitsReported'] && gatewayError.code !== 'funds_unavailable') {
       const state = await peekLimits(caller);
       if (state && !response.headersSent) response.set(rateLimitHeaders(state));
     }
