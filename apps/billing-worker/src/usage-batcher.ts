@@ -1,6 +1,6 @@
 import type { PrismaClient } from '@tollgate/db';
 import type { MeteringEvent } from '@tollgate/schemas';
-import { recordUsageBatch, type CommittedDebt } from './record-usage';
+import { recordUsageBatch, type BatchResult, type CommittedDebt } from './record-usage';
 
 interface Pending {
   event: MeteringEvent;
@@ -48,26 +48,38 @@ export class UsageBatcher {
     }, delayMs);
   }
 
+  /**
+   * Commits a batch; what follows the commit (telling the funds view, answering the jobs) runs beside the next
+   * batch's transaction — the committed debts carry versions, so their order does not matter.
+   */
   private async flush(batch: Pending[]): Promise<void> {
     if (batch.length === 0) return;
-    let recorded: Set<string>;
+    let result: BatchResult;
     try {
-      recorded = await this.commit(batch.map((item) => item.event));
+      result = await recordUsageBatch(this.prisma, batch.map((item) => item.event));
     } catch {
-      for (const item of batch) await this.commit([item.event]).then((one) => item.resolve(one.has(item.event.requestId)), item.reject);
+      for (const item of batch) {
+        await recordUsageBatch(this.prisma, [item.event])
+          .then(async (one) => {
+            await this.afterCommit(one.committed);
+            item.resolve(one.recorded.has(item.event.requestId));
+          })
+          .catch(item.reject);
+      }
       return;
     }
-    const seen = new Set<string>();
-    for (const item of batch) {
-      // A request id twice in one batch: the first job recorded it, the second is a repeat.
-      item.resolve(recorded.has(item.event.requestId) && !seen.has(item.event.requestId));
-      seen.add(item.event.requestId);
-    }
-  }
-
-  private async commit(events: MeteringEvent[]): Promise<Set<string>> {
-    const { recorded, committed } = await recordUsageBatch(this.prisma, events);
-    await this.afterCommit(committed);
-    return recorded;
+    void this.afterCommit(result.committed).then(
+      () => {
+        const seen = new Set<string>();
+        for (const item of batch) {
+          // A request id twice in one batch: the first job recorded it, the second is a repeat.
+          item.resolve(result.recorded.has(item.event.requestId) && !seen.has(item.event.requestId));
+          seen.add(item.event.requestId);
+        }
+      },
+      (error: unknown) => {
+        for (const item of batch) item.reject(error);
+      },
+    );
   }
 }
