@@ -44,9 +44,9 @@ export function createMeteringWorker(input: {
   const funds = new StateCommands(input.connection);
   // After each commit the gateway's view of funds learns the committed debt, and forgets those requests' pending costs.
   const batcher = new UsageBatcher(input.prisma, undefined, async (committed) => {
-    for (const account of committed) {
-      await funds.commit({ accountId: account.accountId, debtNano: toNanoUsdCeil(account.debt), version: account.version, requestIds: account.requestIds });
-    }
+    await Promise.all(
+      committed.map((account) => funds.commit({ accountId: account.accountId, debtNano: toNanoUsdCeil(account.debt), version: account.version, requestIds: account.requestIds })),
+    );
   });
   const retryDelays = input.retryDelays ?? DEFAULT_RETRY_DELAYS;
   const handling = new Set<Promise<void>>();
