@@ -65,10 +65,10 @@ export async function recordUsageBatch(prisma: PrismaClient, events: readonly Me
     // Accounts of repeats only were not updated: their debt is read (rare: a redelivered job).
     const unread = [...new Set(unique.map((event) => event.accountId))].filter((id) => !updated.some((account) => account.id === id));
     const read = unread.length > 0 ? await tx.account.findMany({ where: { id: { in: unread } }, select: { id: true, debt: true, debtVersion: true } }) : [];
-    const accounts = [...updated, ...read];
+    const accounts = [...updated, ...read.map((account) => ({ id: account.id, debt: account.debt.toFixed(), debtVersion: account.debtVersion }))];
     const committed = accounts.map((account) => ({
       accountId: account.id,
-      debt: account.debt.toFixed(),
+      debt: stripZeros(account.debt),
       version: account.debtVersion,
       requestIds: unique.filter((event) => event.accountId === account.id).map((event) => event.requestId),
     }));
@@ -91,17 +91,18 @@ async function recordLedger(tx: Transaction, newEvents: MeteringEvent[]) {
   });
   const totalsByAccount = new Map<string, string[]>();
   for (const event of newEvents) totalsByAccount.set(event.accountId, [...(totalsByAccount.get(event.accountId) ?? []), event.cost.total]);
-  const updated = [];
-  for (const accountId of [...totalsByAccount.keys()].sort()) {
-    updated.push(
-      await tx.account.update({
-        where: { id: accountId },
-        data: { debt: { increment: sumDecimals(totalsByAccount.get(accountId) ?? []) }, debtVersion: { increment: 1 } },
-        select: { id: true, debt: true, debtVersion: true },
-      }),
-    );
-  }
-  return updated;
+  // Two statements whatever the number of accounts: lock their rows in id order (so concurrent batches cannot
+  // deadlock; NO KEY UPDATE, the lock an UPDATE of non-key columns takes, so the foreign-key checks of other batches'
+  // inserts, which take KEY SHARE, do not conflict with it), then raise every debt and its version at once.
+  const accountIds = [...totalsByAccount.keys()].sort();
+  const amounts = accountIds.map((accountId) => sumDecimals(totalsByAccount.get(accountId) ?? []));
+  await tx.$queryRaw`SELECT id FROM accounts WHERE id = ANY(${accountIds}::uuid[]) ORDER BY id FOR NO KEY UPDATE`;
+  const updated = await tx.$queryRaw<Array<{ id: string; debt: string; debt_version: bigint }>>`
+    UPDATE accounts AS a SET debt = a.debt + v.amount, debt_version = a.debt_version + 1
+    FROM unnest(${accountIds}::uuid[], ${amounts}::numeric[]) AS v(id, amount)
+    WHERE a.id = v.id
+    RETURNING a.id::text AS id, a.debt::text AS debt, a.debt_version`;
+  return updated.map((row) => ({ id: row.id, debt: row.debt, debtVersion: BigInt(row.debt_version) }));
 }
 
 /** Records one priced request exactly once; false when it was already recorded. */
@@ -109,3 +110,7 @@ export async function recordUsage(prisma: PrismaClient, event: MeteringEvent): P
   return (await recordUsageBatch(prisma, [event])).recorded.has(event.requestId);
 }
 
+/** A NUMERIC read as text keeps the column's 18 decimal places: '0.000133760000000000' → '0.00013376'. */
+function stripZeros(value: string): string {
+  return value.includes('.') ? value.replace(/0+$/, '').replace(/\.$/, '') : value;
+}
