@@ -1,5 +1,5 @@
 import { sumDecimals } from '@tollgate/billing';
-import type { PrismaClient } from '@tollgate/db';
+import type { Prisma, PrismaClient } from '@tollgate/db';
 import type { MeteringEvent } from '@tollgate/schemas';
 
 function usageRow(event: MeteringEvent) {
@@ -65,10 +65,9 @@ export async function recordUsageBatch(prisma: PrismaClient, events: readonly Me
     // Accounts of repeats only were not updated: their debt is read (rare: a redelivered job).
     const unread = [...new Set(unique.map((event) => event.accountId))].filter((id) => !updated.some((account) => account.id === id));
     const read = unread.length > 0 ? await tx.account.findMany({ where: { id: { in: unread } }, select: { id: true, debt: true, debtVersion: true } }) : [];
-    const accounts = [...updated, ...read.map((account) => ({ id: account.id, debt: account.debt.toFixed(), debtVersion: account.debtVersion }))];
-    const committed = accounts.map((account) => ({
+    const committed = [...updated, ...read].map((account) => ({
       accountId: account.id,
-      debt: stripZeros(account.debt),
+      debt: account.debt.toFixed(),
       version: account.debtVersion,
       requestIds: unique.filter((event) => event.accountId === account.id).map((event) => event.requestId),
     }));
@@ -97,11 +96,11 @@ async function recordLedger(tx: Transaction, newEvents: MeteringEvent[]) {
   const accountIds = [...totalsByAccount.keys()].sort();
   const amounts = accountIds.map((accountId) => sumDecimals(totalsByAccount.get(accountId) ?? []));
   await tx.$queryRaw`SELECT id FROM accounts WHERE id = ANY(${accountIds}::uuid[]) ORDER BY id FOR NO KEY UPDATE`;
-  const updated = await tx.$queryRaw<Array<{ id: string; debt: string; debt_version: bigint }>>`
+  const updated = await tx.$queryRaw<Array<{ id: string; debt: Prisma.Decimal; debt_version: bigint }>>`
     UPDATE accounts AS a SET debt = a.debt + v.amount, debt_version = a.debt_version + 1
     FROM unnest(${accountIds}::uuid[], ${amounts}::numeric[]) AS v(id, amount)
     WHERE a.id = v.id
-    RETURNING a.id::text AS id, a.debt::text AS debt, a.debt_version`;
+    RETURNING a.id::text AS id, a.debt, a.debt_version`;
   return updated.map((row) => ({ id: row.id, debt: row.debt, debtVersion: BigInt(row.debt_version) }));
 }
 
@@ -110,7 +109,3 @@ export async function recordUsage(prisma: PrismaClient, event: MeteringEvent): P
   return (await recordUsageBatch(prisma, [event])).recorded.has(event.requestId);
 }
 
-/** A NUMERIC read as text keeps the column's 18 decimal places: '0.000133760000000000' → '0.00013376'. */
-function stripZeros(value: string): string {
-  return value.includes('.') ? value.replace(/0+$/, '').replace(/\.$/, '') : value;
-}
