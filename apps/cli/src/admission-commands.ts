@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { accountOfKey, getLimits, listApiKeys, revokeApiKey, setAccountLimits, setAccountSuspended, setKeyLimits, type PrismaClient } from '@tollgate/db';
 import type { Invalidation } from '@tollgate/redis-state';
-import { decimalString } from '@tollgate/schemas';
-import type { CommandResult } from './commands';
+import { creditLimitSchema, type CommandResult } from './commands';
 
 /** Tells every gateway replica to drop what it caches; resolves to how many were told. */
 export type Notify = (invalidation: Invalidation) => Promise<number>;
@@ -48,8 +47,7 @@ export async function limitsSetCommand(
   if (!tpm.ok) return usage(tpm.error);
   if (options.creditLimit !== undefined) {
     if (options.key) return usage('--credit-limit applies to an account: use --account');
-    const parsed = decimalString.safeParse(options.creditLimit);
-    if (!parsed.success || options.creditLimit.startsWith('-')) return usage(`--credit-limit ${options.creditLimit}: must be a decimal amount in USD, e.g. 25.00`);
+    if (!creditLimitSchema.safeParse(options.creditLimit).success) return usage(`--credit-limit ${options.creditLimit}: must be a decimal amount in USD, e.g. 25.00`);
   }
   if (rpm.value === undefined && tpm.value === undefined && options.creditLimit === undefined) return usage('nothing to set: give --rpm, --tpm or --credit-limit');
   const change = { rpm: rpm.value, tpm: tpm.value };

@@ -9,7 +9,8 @@ export interface CommandResult {
   exitCode: number;
 }
 
-const creditLimitSchema = decimalString.refine((value) => !value.startsWith('-'), 'must not be negative');
+/** A USD amount for a credit limit or a prepaid value: a decimal string, not negative. */
+export const creditLimitSchema = decimalString.refine((value) => !value.startsWith('-'), 'must not be negative');
 
 /** `tollgate accounts create`: a new account and its first API key (shown once). */
 export async function createAccountCommand(

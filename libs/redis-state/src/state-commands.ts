@@ -25,8 +25,8 @@ type ScriptCall = (...args: Array<string | number>) => Promise<unknown>;
 const COMMANDS = { tollgateAdmit: ADMIT_LUA, tollgateSettle: SETTLE_LUA, tollgateExtendHold: EXTEND_HOLD_LUA, tollgateCommit: COMMIT_LUA };
 
 /**
- * The Lua scripts on one connection, called by SHA (ioredis `defineCommand` sends EVALSHA, and the script text only
- * when Redis answers NOSCRIPT, e.g. after a restart).
+ * The Lua scripts on one connection, called by SHA: ioredis `defineCommand` sends the script text once per socket
+ * (EVAL), then EVALSHA, and the text again only when Redis answers NOSCRIPT (e.g. after a restart).
  */
 export class StateCommands {
   private readonly calls: Record<keyof typeof COMMANDS, ScriptCall>;

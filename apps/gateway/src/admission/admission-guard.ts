@@ -54,8 +54,9 @@ export class AdmissionGuard {
   async admit(input: { caller: Caller; requestId: string; worstCaseUsd: string; estimateTokens: () => number; onLimits: (state: LimitState) => void }): Promise<Reservation> {
     const { caller, requestId } = input;
     const scopes = limitScopes(caller, this.settings.defaults);
+    const tokenScopes = scopes.filter((scope) => scope.tpm > 0).map((scope) => scope.scope);
     // The token estimate reads the prompt (a capped tokenizer pass): only when a token limit needs it.
-    const tokens = scopes.some((scope) => scope.tpm > 0) ? input.estimateTokens() : 0;
+    const tokens = tokenScopes.length > 0 ? input.estimateTokens() : 0;
     const admission = {
       accountId: caller.accountId,
       requestId,
@@ -92,7 +93,7 @@ export class AdmissionGuard {
         headers: rateLimitHeaders(reply),
       });
     }
-    return this.hold(caller.accountId, requestId, input.worstCaseUsd, scopes.filter((scope) => scope.tpm > 0).map((scope) => scope.scope));
+    return this.hold(caller.accountId, requestId, input.worstCaseUsd, tokenScopes);
   }
 
   /** The caller's limit state without taking anything (for responses refused before admission); null if unknown. */
