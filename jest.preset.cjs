@@ -15,4 +15,7 @@ module.exports = {
     '^@tollgate/lightning/testing$': path.join(root, 'libs/lightning/src/testing/index.ts'),
   },
   testTimeout: 30000,
+  // A suite that fails half-way can leave a connection retrying; its failure is reported either way, and the run
+  // must end then rather than hold CI until its time limit.
+  forceExit: true,
 };

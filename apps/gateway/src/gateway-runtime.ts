@@ -9,6 +9,7 @@ import type { GatewayDeps } from './app';
 import { KeyOwnerCache } from './auth/key-owner-cache';
 import { INVALIDATION_CHANNEL, parseInvalidation, StateCommands } from '@tollgate/redis-state';
 import { AdmissionGuard } from './admission/admission-guard';
+import { closeAll } from './close-all';
 import { EventSpool } from './metering/event-spool';
 import { MeteringProducer } from './metering/metering-producer';
 import type { L402Deps } from './l402/l402-gate';
@@ -53,7 +54,10 @@ export function createGatewayRuntime(config: Config, logger: Logger): GatewayRun
     retryStrategy: (attempt) => Math.min(attempt * 50, 500),
   });
   redis.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
-  const queue = new Queue(config.METERING_QUEUE, { connection: redis });
+  // No version check: BullMQ sends it (INFO) once, when the connection first becomes ready, and a timeout there
+  // (a slow Redis at start, against REDIS_COMMAND_TIMEOUT_MS) would fail every later add of this queue for good —
+  // every event spooled, admission refused until a restart. The billing worker's connection checks the version.
+  const queue = new Queue(config.METERING_QUEUE, { connection: redis, skipVersionCheck: true });
   queue.on('error', (error) => logger.warn({ err: error }, 'metering queue error'));
   const producer = new MeteringProducer(queue, new EventSpool(config.SPOOL_DIR), logger);
   const keyCache = new KeyOwnerCache((keyHashes) => findKeyOwners(prisma, keyHashes), {
@@ -137,13 +141,8 @@ export function createGatewayRuntime(config: Config, logger: Logger): GatewayRun
         });
       });
     },
-    async close() {
-      await producer.close();
-      await queue.close();
-      subscriber.disconnect();
-      redis.disconnect();
-      await registry.close();
-      await prisma.$disconnect();
+    close() {
+      return closeAll([() => producer.close(), () => queue.close(), () => subscriber.disconnect(), () => redis.disconnect(), () => registry.close(), () => prisma.$disconnect()]);
     },
   };
 }

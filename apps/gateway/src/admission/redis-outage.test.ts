@@ -10,13 +10,16 @@ describe('Redis unavailable while serving', () => {
 
   beforeAll(async () => {
     proxy = await startTcpProxy({ host: '127.0.0.1', port: 6379 });
-    gateway = await startTestGateway({ REDIS_URL: `redis://127.0.0.1:${proxy.port}`, REDIS_COMMAND_TIMEOUT_MS: '300', KEY_CACHE_TTL_MS: '60000' });
+    gateway = await startTestGateway({ REDIS_URL: `redis://127.0.0.1:${proxy.port}`, KEY_CACHE_TTL_MS: '60000' });
     ({ apiKey } = await createAccountWithKey(gateway.db.prisma, { name: 'outage', creditLimit: '1' }));
   });
   afterAll(async () => {
     await proxy.forward();
-    await gateway.close();
-    await proxy.close();
+    try {
+      await gateway.close();
+    } finally {
+      await proxy.close();
+    }
   });
 
   const chat = () =>
@@ -44,14 +47,14 @@ describe('Redis unavailable while serving', () => {
     expect(await anthropic.json()).toEqual({ type: 'error', error: { type: 'overloaded_error', message: MESSAGE } });
   }
 
-  /** Calls until one is admitted (the client reconnects on its own); fails after 15 s. */
-  async function expectRecovery() {
+  /** Calls until one is admitted (the client reconnects on its own); fails after 15 s, saying what it was told. */
+  async function expectRecovery(call = chat) {
     const started = Date.now();
     for (;;) {
-      const response = await chat();
-      await response.arrayBuffer();
+      const response = await call();
+      const body = await response.text();
       if (response.status === 200) return;
-      if (Date.now() - started > 15_000) throw new Error(`still ${response.status} 15 s after Redis came back`);
+      if (Date.now() - started > 15_000) throw new Error(`still ${response.status} 15 s after Redis came back: ${body}`);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
@@ -69,6 +72,46 @@ describe('Redis unavailable while serving', () => {
     await expectFundsUnavailable();
     await proxy.forward();
     await expectRecovery();
+  });
+});
+
+describe('Redis too slow to answer as the gateway starts', () => {
+  it("meters every call once Redis answers again: the metering queue's start-up check timing out does not break the queue for good", async () => {
+    const proxy = await startTcpProxy({ host: '127.0.0.1', port: 6379 });
+    // The moment the connection is ready, nothing more is answered: whatever a client sends first on it times out.
+    const gateway = await startTestGateway({ REDIS_URL: `redis://127.0.0.1:${proxy.port}`, REDIS_COMMAND_TIMEOUT_MS: '300' }, {
+      beforeReady: (runtime) => runtime.redis.once('ready', () => proxy.blackHole()),
+    });
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      await proxy.forward();
+      const chat = () =>
+        fetch(`${gateway.url}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${gateway.apiKey}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'tollgate/echo', max_tokens: 8, messages: [{ role: 'user', content: 'hi' }] }),
+        });
+      // Once reconnected, every call is served and its usage reaches the queue (not the spool, which would refuse the next).
+      for (let call = 0, started = Date.now(); call < 3; ) {
+        const response = await chat();
+        await response.arrayBuffer();
+        if (response.status === 200) {
+          const event = await gateway.meteringEvent(response.headers.get('x-tollgate-request-id') as string);
+          expect(event.accountId).toBe(gateway.accountId);
+          call += 1;
+        } else {
+          if (Date.now() - started > 15_000) throw new Error(`still ${response.status} 15 s after Redis answered again`);
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      }
+    } finally {
+      await proxy.forward();
+      try {
+        await gateway.close();
+      } finally {
+        await proxy.close();
+      }
+    }
   });
 });
 

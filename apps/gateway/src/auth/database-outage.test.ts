@@ -20,8 +20,8 @@ describe('Postgres unreachable while serving', () => {
     proxy = await startDatabaseProxy({ host: target.hostname, port: Number(target.port || 5432) });
     gateway = await startTestGateway({
       DATABASE_URL: proxy.url,
-      DATABASE_CONNECT_TIMEOUT_MS: '300',
-      DATABASE_QUERY_TIMEOUT_MS: '500',
+      DATABASE_CONNECT_TIMEOUT_MS: '1000',
+      DATABASE_QUERY_TIMEOUT_MS: '1500',
       KEY_CACHE_TTL_MS: '60000',
     });
     ({ apiKey: uncachedKey } = await createAccountWithKey(gateway.db.prisma, { name: 'not-yet-seen', creditLimit: '1' }));

@@ -67,6 +67,7 @@ describe('what callers are told (issue 7 §5): nothing about the operator\'s pro
 
   it("an upstream 429: rate limited, with the provider's when to retry, not the organization, and not as tollgate's own limit", async () => {
     await setAccountLimits(gateway.db.prisma, gateway.accountId, { rpm: 1000 });
+    await new Promise((resolve) => setTimeout(resolve, 100)); // past the test gateway's 50 ms key cache: the new limit shows
     openai.enqueue({
       status: 429,
       json: { error: { message: 'Rate limit reached for gpt-4o-mini in organization org-AbCdEf123 on requests per min (RPM): Limit 3, Used 3.', type: 'requests', code: 'rate_limit_exceeded' } },

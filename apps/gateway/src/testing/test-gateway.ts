@@ -10,7 +10,8 @@ import { createAccountWithKey, createTestDatabase, type TestDatabase } from '@to
 import { meteringEventSchema, type MeteringEvent } from '@tollgate/schemas';
 import { uniqueName } from '@tollgate/testing';
 import { createApp } from '../app';
-import { createGatewayRuntime } from '../gateway-runtime';
+import { closeAll } from '../close-all';
+import { createGatewayRuntime, type GatewayRuntime } from '../gateway-runtime';
 
 /** A real gateway on a loopback port, over its own Postgres schema and its own BullMQ queue. */
 export interface TestGateway {
@@ -26,12 +27,15 @@ export interface TestGateway {
   close(): Promise<void>;
 }
 
-/** Starts a gateway with the given settings (e.g. OPENAI_BASE_URL of a replay server, UPSTREAM_IDLE_TIMEOUT_MS). */
-export async function startTestGateway(settings: Record<string, string> = {}): Promise<TestGateway> {
+/**
+ * Starts a gateway with the given settings (e.g. OPENAI_BASE_URL of a replay server, UPSTREAM_IDLE_TIMEOUT_MS).
+ * `beforeReady` sees its runtime before its connections are up (to break one on purpose).
+ */
+export async function startTestGateway(settings: Record<string, string> = {}, hooks: { beforeReady?: (runtime: GatewayRuntime) => void } = {}): Promise<TestGateway> {
   const db = await createTestDatabase();
   const queueName = uniqueName('metering');
   const spoolDir = mkdtempSync(path.join(tmpdir(), 'tollgate-spool-'));
-  const { server, runtime } = await listenGateway(settings, { db, queueName, spoolDir });
+  const { server, runtime } = await listenGateway(settings, { db, queueName, spoolDir }, hooks.beforeReady);
   const { queue } = runtime;
   const { account, apiKey } = await createAccountWithKey(db.prisma, { name: 'test', creditLimit: '100' });
   const { port } = server.address() as AddressInfo;
@@ -52,13 +56,14 @@ export async function startTestGateway(settings: Record<string, string> = {}): P
       }
       throw new Error(`no metering event for ${requestId}`);
     },
-    async close() {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-      await queue.obliterate({ force: true });
-      await runtime.close();
-      rmSync(spoolDir, { recursive: true, force: true });
-      await db.drop();
+    close() {
+      return closeAll([
+        () => closeServer(server),
+        () => queue.obliterate({ force: true }),
+        () => runtime.close(),
+        () => rmSync(spoolDir, { recursive: true, force: true }),
+        () => db.drop(),
+      ]);
     },
   };
 }
@@ -70,16 +75,18 @@ export async function startReplica(primary: TestGateway, settings: Record<string
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
-    async close() {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-      await runtime.close();
-      rmSync(spoolDir, { recursive: true, force: true });
+    close() {
+      return closeAll([() => closeServer(server), () => runtime.close(), () => rmSync(spoolDir, { recursive: true, force: true })]);
     },
   };
 }
 
-async function listenGateway(settings: Record<string, string>, shared: { db: TestDatabase; queueName: string; spoolDir: string }) {
+function closeServer(server: Server): Promise<void> {
+  server.closeAllConnections();
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+
+async function listenGateway(settings: Record<string, string>, shared: { db: TestDatabase; queueName: string; spoolDir: string }, beforeReady?: (runtime: GatewayRuntime) => void) {
   const { db, queueName, spoolDir } = shared;
   const config = loadConfig({
     LOG_LEVEL: 'silent',
@@ -94,6 +101,7 @@ async function listenGateway(settings: Record<string, string>, shared: { db: Tes
     ...settings,
   });
   const runtime = createGatewayRuntime(config, pino({ level: 'silent' }));
+  beforeReady?.(runtime);
   await runtime.ready();
   const app = createApp(runtime.deps);
   const server: Server = await new Promise((resolve) => {
