@@ -1,6 +1,6 @@
 import { DelayedError, Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Logger } from 'pino';
-import { deadLetterQueueName, type PrismaClient } from '@tollgate/db';
+import { deadLetterQueueName, databaseRejection, type PrismaClient } from '@tollgate/db';
 import { toNanoUsdCeil } from '@tollgate/billing';
 import { StateCommands } from '@tollgate/redis-state';
 import { meteringEventSchema } from '@tollgate/schemas';
@@ -10,9 +10,6 @@ import { KeyLastUse } from './key-last-use';
 import { UsageBatcher } from './usage-batcher';
 
 export { deadLetterQueueName };
-
-/** Prisma's codes for data the database will never accept (unknown account, value out of range, ...). */
-const PERMANENT_DATABASE_ERRORS = new Set(['P2003', 'P2000', 'P2006', 'P2007', 'P2011', 'P2012', 'P2020', 'P2025']);
 
 /** A job failed on purpose after its event was copied to the dead-letter queue (so the 'failed' handler skips it). */
 class DeadLetteredError extends UnrecoverableError {}
@@ -114,8 +111,8 @@ export function createMeteringWorker(input: {
         lastUse.note(parsed.data.apiKeyId, parsed.data.timings.startedAt);
         return { recorded };
       } catch (error) {
-        const code = (error as { code?: string }).code;
-        if (code && PERMANENT_DATABASE_ERRORS.has(code)) return moveAside(job, `rejected by the database (${code}): ${(error as Error).message}`);
+        const rejection = databaseRejection(error);
+        if (rejection) return moveAside(job, `rejected by the database (${rejection})`);
         return retryLater(job, token, error);
       }
     },

@@ -1,32 +1,5 @@
-import { sumDecimals } from '@tollgate/billing';
 import type { Prisma, PrismaClient } from '@tollgate/db';
 import type { MeteringEvent } from '@tollgate/schemas';
-
-function usageRow(event: MeteringEvent) {
-  return {
-    requestId: event.requestId,
-    accountId: event.accountId,
-    apiKeyId: event.apiKeyId,
-    authMethod: event.authMethod,
-    model: event.model,
-    provider: event.provider,
-    status: event.status,
-    streamed: event.streamed,
-    inputTokens: event.usage.inputTokens,
-    outputTokens: event.usage.outputTokens,
-    reasoningTokens: event.usage.reasoningTokens,
-    cacheReadTokens: event.usage.cacheReadTokens,
-    cacheWriteTokens: event.usage.cacheWriteTokens,
-    usageSource: event.usage.source,
-    baseCost: event.cost.base,
-    commission: event.cost.commission,
-    totalCost: event.cost.total,
-    startedAt: new Date(event.timings.startedAt),
-    durationMs: event.timings.durationMs,
-    exceededReservation: event.exceededReservation ?? false,
-    event,
-  };
-}
 
 /** An account's debt as committed by a batch, with the request ids of the batch that belong to it. */
 export interface CommittedDebt {
@@ -43,65 +16,97 @@ export interface BatchResult {
 }
 
 /**
- * Records priced requests, each exactly once, in ONE transaction: the usage rows (unique request id: a repeat, in
- * the batch or from an earlier one, inserts nothing), a ledger entry for each row actually inserted, and each
- * account's debt raised by the sum of its inserted totals (accounts updated in id order, so concurrent batches
- * cannot deadlock; each update raises the debt's version). Returns the request ids newly
- * recorded and, for every account of the batch (repeats included: their costs are committed too), its debt and
- * version as of this commit — for the gateway's view of funds. The worker never prices anything: the events carry
- * their cost.
+ * The batch's events as one array per column (what `unnest` turns back into rows): a statement's parameters stay
+ * the same few whatever the batch's size, and no ORM builds or compiles anything per row.
+ */
+function columns(events: readonly MeteringEvent[]) {
+  return {
+    requestIds: events.map((event) => event.requestId),
+    accountIds: events.map((event) => event.accountId),
+    apiKeyIds: events.map((event) => event.apiKeyId ?? null),
+    authMethods: events.map((event) => event.authMethod),
+    models: events.map((event) => event.model),
+    providers: events.map((event) => event.provider),
+    statuses: events.map((event) => event.status),
+    streamed: events.map((event) => event.streamed),
+    inputTokens: events.map((event) => event.usage.inputTokens),
+    outputTokens: events.map((event) => event.usage.outputTokens),
+    reasoningTokens: events.map((event) => event.usage.reasoningTokens),
+    cacheReadTokens: events.map((event) => event.usage.cacheReadTokens),
+    cacheWriteTokens: events.map((event) => event.usage.cacheWriteTokens),
+    usageSources: events.map((event) => event.usage.source),
+    baseCosts: events.map((event) => event.cost.base),
+    commissions: events.map((event) => event.cost.commission),
+    totalCosts: events.map((event) => event.cost.total),
+    startedAts: events.map((event) => event.timings.startedAt),
+    durationsMs: events.map((event) => event.timings.durationMs),
+    exceeded: events.map((event) => event.exceededReservation ?? false),
+    documents: events.map((event) => JSON.stringify(event)),
+  };
+}
+
+/**
+ * Records priced requests, each exactly once, in ONE transaction of two statements. First the batch's accounts are
+ * locked in id order (so concurrent batches of several workers cannot deadlock; NO KEY UPDATE, the lock an UPDATE of
+ * non-key columns takes, so the foreign-key checks of other batches' inserts, which take KEY SHARE, do not conflict
+ * with it). Then one statement inserts the usage rows (unique request id: a repeat, in the batch or from an earlier
+ * one, inserts nothing), a ledger entry for each row actually inserted, and raises each account's debt by the sum of
+ * its inserted totals and its version by one. Returns the request ids newly recorded and, for every account of the
+ * batch (repeats included: their costs are committed too), its debt and version as of this commit — for the
+ * gateway's view of funds. The worker never prices anything: the events carry their cost.
  */
 export async function recordUsageBatch(prisma: PrismaClient, events: readonly MeteringEvent[]): Promise<BatchResult> {
   const unique = [...new Map(events.map((event) => [event.requestId, event])).values()];
-  return prisma.$transaction(async (tx) => {
-    const inserted = await tx.usageRecord.createManyAndReturn({
-      data: unique.map(usageRow),
-      skipDuplicates: true,
-      select: { requestId: true },
-    });
-    const recorded = new Set(inserted.map((row) => row.requestId));
-    const newEvents = unique.filter((event) => recorded.has(event.requestId));
-    const updated = newEvents.length > 0 ? await recordLedger(tx, newEvents) : [];
-    // Accounts of repeats only were not updated: their debt is read (rare: a redelivered job).
-    const unread = [...new Set(unique.map((event) => event.accountId))].filter((id) => !updated.some((account) => account.id === id));
-    const read = unread.length > 0 ? await tx.account.findMany({ where: { id: { in: unread } }, select: { id: true, debt: true, debtVersion: true } }) : [];
-    const committed = [...updated, ...read].map((account) => ({
-      accountId: account.id,
-      debt: account.debt.toFixed(),
-      version: account.debtVersion,
-      requestIds: unique.filter((event) => event.accountId === account.id).map((event) => event.requestId),
-    }));
-    return { recorded, committed };
-  });
-}
-
-type Transaction = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
-
-/** Ledger entries and debts (and their versions) for newly recorded events; returns the accounts as updated. */
-async function recordLedger(tx: Transaction, newEvents: MeteringEvent[]) {
-  await tx.ledgerEntry.createMany({
-    data: newEvents.map((event) => ({
-      accountId: event.accountId,
-      kind: 'usage',
-      amount: event.cost.total,
-      requestId: event.requestId,
-      description: `${event.model} (${event.status})`,
-    })),
-  });
-  const totalsByAccount = new Map<string, string[]>();
-  for (const event of newEvents) totalsByAccount.set(event.accountId, [...(totalsByAccount.get(event.accountId) ?? []), event.cost.total]);
-  // Two statements whatever the number of accounts: lock their rows in id order (so concurrent batches cannot
-  // deadlock; NO KEY UPDATE, the lock an UPDATE of non-key columns takes, so the foreign-key checks of other batches'
-  // inserts, which take KEY SHARE, do not conflict with it), then raise every debt and its version at once.
-  const accountIds = [...totalsByAccount.keys()].sort();
-  const amounts = accountIds.map((accountId) => sumDecimals(totalsByAccount.get(accountId) ?? []));
-  await tx.$queryRaw`SELECT id FROM accounts WHERE id = ANY(${accountIds}::uuid[]) ORDER BY id FOR NO KEY UPDATE`;
-  const updated = await tx.$queryRaw<Array<{ id: string; debt: Prisma.Decimal; debt_version: bigint }>>`
-    UPDATE accounts AS a SET debt = a.debt + v.amount, debt_version = a.debt_version + 1
-    FROM unnest(${accountIds}::uuid[], ${amounts}::numeric[]) AS v(id, amount)
-    WHERE a.id = v.id
-    RETURNING a.id::text AS id, a.debt, a.debt_version`;
-  return updated.map((row) => ({ id: row.id, debt: row.debt, debtVersion: BigInt(row.debt_version) }));
+  const c = columns(unique);
+  const accountIds = [...new Set(c.accountIds)].sort();
+  const [, rows] = await prisma.$transaction([
+    prisma.$queryRaw`SELECT id FROM accounts WHERE id = ANY(${accountIds}::uuid[]) ORDER BY id FOR NO KEY UPDATE`,
+    prisma.$queryRaw<Array<{ request_id: string | null; account_id: string | null; debt: Prisma.Decimal | null; debt_version: bigint | null }>>`
+      WITH input AS (
+        SELECT * FROM unnest(
+          ${c.requestIds}::text[], ${c.accountIds}::uuid[], ${c.apiKeyIds}::uuid[], ${c.authMethods}::text[], ${c.models}::text[],
+          ${c.providers}::text[], ${c.statuses}::text[], ${c.streamed}::boolean[], ${c.inputTokens}::int[], ${c.outputTokens}::int[],
+          ${c.reasoningTokens}::int[], ${c.cacheReadTokens}::int[], ${c.cacheWriteTokens}::int[], ${c.usageSources}::text[],
+          ${c.baseCosts}::numeric[], ${c.commissions}::numeric[], ${c.totalCosts}::numeric[], ${c.startedAts}::timestamptz[],
+          ${c.durationsMs}::int[], ${c.exceeded}::boolean[], ${c.documents}::jsonb[]
+        ) AS t(request_id, account_id, api_key_id, auth_method, model, provider, status, streamed, input_tokens, output_tokens,
+               reasoning_tokens, cache_read_tokens, cache_write_tokens, usage_source, base_cost, commission, total_cost,
+               started_at, duration_ms, exceeded_reservation, event)
+      ),
+      inserted AS (
+        INSERT INTO usage_records (request_id, account_id, api_key_id, auth_method, model, provider, status, streamed,
+          input_tokens, output_tokens, reasoning_tokens, cache_read_tokens, cache_write_tokens, usage_source, base_cost,
+          commission, total_cost, started_at, duration_ms, exceeded_reservation, event)
+        SELECT * FROM input
+        ON CONFLICT (request_id) DO NOTHING
+        RETURNING request_id, account_id, total_cost, model, status
+      ),
+      ledger AS (
+        INSERT INTO ledger_entries (account_id, kind, amount, request_id, description)
+        SELECT account_id, 'usage', total_cost, request_id, model || ' (' || status || ')' FROM inserted
+      ),
+      totals AS (SELECT account_id, sum(total_cost) AS amount FROM inserted GROUP BY account_id),
+      updated AS (
+        UPDATE accounts AS a SET debt = a.debt + totals.amount, debt_version = a.debt_version + 1
+        FROM totals WHERE a.id = totals.account_id
+        RETURNING a.id, a.debt, a.debt_version
+      )
+      SELECT request_id, NULL::text AS account_id, NULL::numeric AS debt, NULL::bigint AS debt_version FROM inserted
+      UNION ALL SELECT NULL, id::text, debt, debt_version FROM updated
+      UNION ALL SELECT NULL, id::text, debt, debt_version FROM accounts
+        WHERE id = ANY(${accountIds}::uuid[]) AND id NOT IN (SELECT account_id FROM totals)`,
+  ]);
+  const recorded = new Set<string>();
+  const committed: CommittedDebt[] = [];
+  for (const row of rows) {
+    if (row.request_id !== null) recorded.add(row.request_id);
+    else if (row.account_id !== null && row.debt !== null && row.debt_version !== null) {
+      const accountId = row.account_id;
+      // Accounts of repeats only were not updated: their debt as read, under the same lock (rare: a redelivered job).
+      committed.push({ accountId, debt: row.debt.toFixed(), version: BigInt(row.debt_version), requestIds: unique.filter((event) => event.accountId === accountId).map((event) => event.requestId) });
+    }
+  }
+  return { recorded, committed };
 }
 
 /** Records one priced request exactly once; false when it was already recorded. */

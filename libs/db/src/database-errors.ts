@@ -65,3 +65,23 @@ export function isDatabaseUnavailableError(error: unknown): boolean {
   }
   return false;
 }
+
+/** Prisma's codes for data the database will never accept (unknown account, value out of range, ...). */
+const REJECTED_PRISMA_CODES = new Set(['P2003', 'P2000', 'P2006', 'P2007', 'P2011', 'P2012', 'P2020', 'P2025']);
+
+/** SQLSTATE classes of the same, as raw queries report them: 22 data exception, 23 integrity constraint violation. */
+const REJECTED_SQLSTATE = /^(22|23)/;
+
+/**
+ * Why the database refused a write for good because of its data (retrying the same data fails the same way), from a
+ * generated query or a raw one — e.g. `23503: insert or update on table "usage_records" violates foreign key
+ * constraint …` — or undefined when the failure is not of that kind.
+ */
+export function databaseRejection(error: unknown): string | undefined {
+  if (!(error instanceof Prisma.PrismaClientKnownRequestError)) return undefined;
+  if (REJECTED_PRISMA_CODES.has(error.code)) return `${error.code}: ${error.message}`;
+  const cause = adapterCause(error) as (AdapterErrorCause & { originalMessage?: unknown }) | undefined;
+  const sqlState = typeof cause?.originalCode === 'string' ? cause.originalCode : cause?.code;
+  if (typeof sqlState !== 'string' || !REJECTED_SQLSTATE.test(sqlState)) return undefined;
+  return `${sqlState}: ${typeof cause?.originalMessage === 'string' ? cause.originalMessage : error.message}`;
+}

@@ -1,6 +1,6 @@
 import net from 'node:net';
 import { findKeyOwner } from './accounts';
-import { isDatabaseUnavailableError } from './database-unavailable';
+import { isDatabaseUnavailableError } from './database-errors';
 import { createPrismaClient, type PrismaClient } from './prisma-client';
 import { createTestDatabase, type TestDatabase } from './test-database';
 
