@@ -39,7 +39,7 @@ describe('batched recording', () => {
 
   it('gives every job its own answer, and fails only the poison event of a batch', async () => {
     const { account } = await createAccountWithKey(db.prisma, { name: 'batched', creditLimit: '5' });
-    const batcher = new UsageBatcher(db.prisma, { maxBatch: 50, maxWaitMs: 20 });
+    const batcher = new UsageBatcher(db.prisma, { maxBatch: 50, maxWaitMs: 20, lanes: 2 });
     const good = Array.from({ length: 30 }, () => testEvent(account.id));
     const poison = testEvent('00000000-0000-4000-8000-000000000000');
     const outcomes = await Promise.allSettled([...good, good[0], poison].map((event) => batcher.record(event)));

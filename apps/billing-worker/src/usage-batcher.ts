@@ -10,24 +10,28 @@ interface Pending {
 
 /**
  * Groups the events of concurrently processed jobs into one transaction each (up to `maxBatch`, or whatever
- * arrived within `maxWaitMs`), one flush at a time, so that many events for one account cost one debt update
- * instead of one row-lock each. Every job still waits for its own event to commit. When a batch fails, its events
- * are recorded one by one, so a poison event fails only its own job.
+ * arrived within `maxWaitMs`), so that many events for one account cost one debt update instead of one row-lock
+ * each. `lanes` batches commit at a time (one fills and is sent while another commits; batches sharing accounts
+ * wait for each other's row locks, taken in id order). Every job still waits for its own event to commit. When a
+ * batch fails, its events are recorded one by one, so a poison event fails only its own job.
  */
 export class UsageBatcher {
   private pending: Pending[] = [];
   private timer: NodeJS.Timeout | undefined;
-  private flushing: Promise<void> = Promise.resolve();
+  private readonly lanes: Array<Promise<void>>;
+  private nextLane = 0;
 
   constructor(
     private readonly prisma: PrismaClient,
-    private readonly options: { maxBatch: number; maxWaitMs: number } = { maxBatch: 200, maxWaitMs: 10 },
+    private readonly options: { maxBatch: number; maxWaitMs: number; lanes: number } = { maxBatch: 200, maxWaitMs: 10, lanes: 2 },
     /**
      * Runs after each commit (the gateway's view of funds learns the committed debts); when it fails, the batch's
      * jobs fail and are retried — their events are repeats by then, and the next commit tells it again.
      */
     private readonly afterCommit: (committed: CommittedDebt[]) => Promise<void> = async () => undefined,
-  ) {}
+  ) {
+    this.lanes = Array.from({ length: options.lanes }, () => Promise.resolve());
+  }
 
   /** Resolves once the event is committed: true if newly recorded, false if it was a repeat. */
   record(event: MeteringEvent): Promise<boolean> {
@@ -44,13 +48,15 @@ export class UsageBatcher {
       this.timer = undefined;
       const batch = this.pending.splice(0, this.options.maxBatch);
       if (this.pending.length > 0) this.schedule(this.pending.length >= this.options.maxBatch ? 0 : this.options.maxWaitMs);
-      this.flushing = this.flushing.then(() => this.flush(batch));
+      const lane = this.nextLane;
+      this.nextLane = (lane + 1) % this.lanes.length;
+      this.lanes[lane] = (this.lanes[lane] as Promise<void>).then(() => this.flush(batch));
     }, delayMs);
   }
 
   /**
    * Commits a batch; what follows the commit (telling the funds view, answering the jobs) runs beside the next
-   * batch's transaction — the committed debts carry versions, so their order does not matter.
+   * batches' transactions — the committed debts carry versions, so their order does not matter.
    */
   private async flush(batch: Pending[]): Promise<void> {
     if (batch.length === 0) return;

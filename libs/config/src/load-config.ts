@@ -61,7 +61,7 @@ export const configSchema = z.object({
   /** Where metering events wait on local disk while Redis is unreachable. */
   SPOOL_DIR: z.string().min(1).default('.spool'),
   /** Jobs the billing worker processes at once; their events are committed in batches. */
-  WORKER_CONCURRENCY: positiveInt.default(200),
+  WORKER_CONCURRENCY: positiveInt.default(600),
   CATALOG_PATH: z.string().min(1).optional(),
   /** USD per bitcoin; when set, /v1/balance also answers in satoshis. */
   BTC_USD_RATE: decimalRate.optional(),
