@@ -16,62 +16,36 @@ export interface BatchResult {
 }
 
 /**
- * The batch's events as one array per column (what `unnest` turns back into rows): a statement's parameters stay
- * the same few whatever the batch's size, and no ORM builds or compiles anything per row.
- */
-function columns(events: readonly MeteringEvent[]) {
-  return {
-    requestIds: events.map((event) => event.requestId),
-    accountIds: events.map((event) => event.accountId),
-    apiKeyIds: events.map((event) => event.apiKeyId ?? null),
-    authMethods: events.map((event) => event.authMethod),
-    models: events.map((event) => event.model),
-    providers: events.map((event) => event.provider),
-    statuses: events.map((event) => event.status),
-    streamed: events.map((event) => event.streamed),
-    inputTokens: events.map((event) => event.usage.inputTokens),
-    outputTokens: events.map((event) => event.usage.outputTokens),
-    reasoningTokens: events.map((event) => event.usage.reasoningTokens),
-    cacheReadTokens: events.map((event) => event.usage.cacheReadTokens),
-    cacheWriteTokens: events.map((event) => event.usage.cacheWriteTokens),
-    usageSources: events.map((event) => event.usage.source),
-    baseCosts: events.map((event) => event.cost.base),
-    commissions: events.map((event) => event.cost.commission),
-    totalCosts: events.map((event) => event.cost.total),
-    startedAts: events.map((event) => event.timings.startedAt),
-    durationsMs: events.map((event) => event.timings.durationMs),
-    exceeded: events.map((event) => event.exceededReservation ?? false),
-    documents: events.map((event) => JSON.stringify(event)),
-  };
-}
-
-/**
- * Records priced requests, each exactly once, in ONE transaction of two statements. First the batch's accounts are
- * locked in id order (so concurrent batches of several workers cannot deadlock; NO KEY UPDATE, the lock an UPDATE of
- * non-key columns takes, so the foreign-key checks of other batches' inserts, which take KEY SHARE, do not conflict
- * with it). Then one statement inserts the usage rows (unique request id: a repeat, in the batch or from an earlier
- * one, inserts nothing), a ledger entry for each row actually inserted, and raises each account's debt by the sum of
- * its inserted totals and its version by one. Returns the request ids newly recorded and, for every account of the
- * batch (repeats included: their costs are committed too), its debt and version as of this commit — for the
- * gateway's view of funds. The worker never prices anything: the events carry their cost.
+ * Records priced requests, each exactly once, in ONE transaction of two statements. The events go to Postgres once,
+ * as one JSON array: each is kept whole in its row's `event` and its columns are read from it there, so nothing is
+ * sent twice and no ORM builds or compiles anything per row.
+ * 1. The batch's accounts are locked in id order (so concurrent batches of several workers cannot deadlock; NO KEY
+ *    UPDATE, the lock an UPDATE of non-key columns takes, so the foreign-key checks of other batches' inserts, which
+ *    take KEY SHARE, do not conflict with it).
+ * 2. One statement inserts the usage rows (unique request id: a repeat, in the batch or from an earlier one, inserts
+ *    nothing), a ledger entry for each row actually inserted, and raises each account's debt by the sum of its
+ *    inserted totals and its version by one.
+ * Returns the request ids newly recorded and, for every account of the batch (repeats included: their costs are
+ * committed too), its debt and version as of this commit — for the gateway's view of funds. The worker never prices
+ * anything: the events carry their cost.
  */
 export async function recordUsageBatch(prisma: PrismaClient, events: readonly MeteringEvent[]): Promise<BatchResult> {
   const unique = [...new Map(events.map((event) => [event.requestId, event])).values()];
-  const c = columns(unique);
-  const accountIds = [...new Set(c.accountIds)].sort();
+  const accountIds = [...new Set(unique.map((event) => event.accountId))].sort();
   const [, rows] = await prisma.$transaction([
     prisma.$queryRaw`SELECT id FROM accounts WHERE id = ANY(${accountIds}::uuid[]) ORDER BY id FOR NO KEY UPDATE`,
     prisma.$queryRaw<Array<{ request_id: string | null; account_id: string | null; debt: Prisma.Decimal | null; debt_version: bigint | null }>>`
       WITH input AS (
-        SELECT * FROM unnest(
-          ${c.requestIds}::text[], ${c.accountIds}::uuid[], ${c.apiKeyIds}::uuid[], ${c.authMethods}::text[], ${c.models}::text[],
-          ${c.providers}::text[], ${c.statuses}::text[], ${c.streamed}::boolean[], ${c.inputTokens}::int[], ${c.outputTokens}::int[],
-          ${c.reasoningTokens}::int[], ${c.cacheReadTokens}::int[], ${c.cacheWriteTokens}::int[], ${c.usageSources}::text[],
-          ${c.baseCosts}::numeric[], ${c.commissions}::numeric[], ${c.totalCosts}::numeric[], ${c.startedAts}::timestamptz[],
-          ${c.durationsMs}::int[], ${c.exceeded}::boolean[], ${c.documents}::jsonb[]
-        ) AS t(request_id, account_id, api_key_id, auth_method, model, provider, status, streamed, input_tokens, output_tokens,
-               reasoning_tokens, cache_read_tokens, cache_write_tokens, usage_source, base_cost, commission, total_cost,
-               started_at, duration_ms, exceeded_reservation, event)
+        SELECT e->>'requestId' AS request_id, (e->>'accountId')::uuid AS account_id, (e->>'apiKeyId')::uuid AS api_key_id,
+          e->>'authMethod' AS auth_method, e->>'model' AS model, e->>'provider' AS provider, e->>'status' AS status,
+          (e->>'streamed')::boolean AS streamed, (e->'usage'->>'inputTokens')::int AS input_tokens,
+          (e->'usage'->>'outputTokens')::int AS output_tokens, (e->'usage'->>'reasoningTokens')::int AS reasoning_tokens,
+          (e->'usage'->>'cacheReadTokens')::int AS cache_read_tokens, (e->'usage'->>'cacheWriteTokens')::int AS cache_write_tokens,
+          e->'usage'->>'source' AS usage_source, (e->'cost'->>'base')::numeric AS base_cost,
+          (e->'cost'->>'commission')::numeric AS commission, (e->'cost'->>'total')::numeric AS total_cost,
+          (e->'timings'->>'startedAt')::timestamptz AS started_at, (e->'timings'->>'durationMs')::int AS duration_ms,
+          coalesce((e->>'exceededReservation')::boolean, false) AS exceeded_reservation, e AS event
+        FROM jsonb_array_elements(${JSON.stringify(unique)}::jsonb) AS e
       ),
       inserted AS (
         INSERT INTO usage_records (request_id, account_id, api_key_id, auth_method, model, provider, status, streamed,
