@@ -13,8 +13,11 @@ export interface ServiceProcess {
   kill(): Promise<void>;
 }
 
+/** Node options for every service started here, e.g. `E2E_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof'` to profile a bench. */
+const NODE_ARGS = (process.env['E2E_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
+
 export function startService(name: string, env: Record<string, string>): ServiceProcess {
-  const child = spawn(process.execPath, [path.join(REPO_ROOT, `apps/${name}/dist/main.js`)], {
+  const child = spawn(process.execPath, [...NODE_ARGS, path.join(REPO_ROOT, `apps/${name}/dist/main.js`)], {
     cwd: REPO_ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -33,6 +33,35 @@ describe('MeteringProducer', () => {
     connection.disconnect();
   });
 
+  it('sends a lone event at once, and events emitted together in a few addBulk round trips, each emit resolved once its job is queued', async () => {
+    const connection = new Redis('redis://127.0.0.1:6379', { maxRetriesPerRequest: 1, enableOfflineQueue: false });
+    const queue = new Queue(uniqueName('producer'), { connection });
+    const addBulk = jest.spyOn(queue, 'addBulk');
+    const producer = new MeteringProducer(queue, new EventSpool(spoolDir), logger);
+    try {
+      await producer.emit(event('req_alone_0001'));
+      expect(addBulk).toHaveBeenCalledTimes(1);
+      expect(await Job.fromId(queue, 'req_alone_0001')).toBeDefined();
+
+      const ids = Array.from({ length: 300 }, (_, index) => `req_together_${String(index).padStart(4, '0')}`);
+      await Promise.all(
+        ids.map(async (id) => {
+          await producer.emit(event(id));
+          // Resolved only once its own job is there.
+          expect((await Job.fromId(queue, id))?.data).toMatchObject({ requestId: id });
+        }),
+      );
+      expect(await queue.count()).toBe(301);
+      // The first went alone; the other 299, emitted while it was on its way, went together.
+      expect(addBulk.mock.calls.length).toBeLessThanOrEqual(3);
+    } finally {
+      await producer.close();
+      await queue.obliterate({ force: true });
+      await queue.close();
+      connection.disconnect();
+    }
+  });
+
   it('spools to disk while Redis is unreachable and replays the spool once it is back', async () => {
     // A Redis that is down: nothing listens on this port.
     const down = new Redis('redis://127.0.0.1:1', { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true, retryStrategy: () => 1000 });

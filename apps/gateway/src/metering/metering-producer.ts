@@ -2,6 +2,7 @@ import { Job, type Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import { METERING_BACKOFF_TYPE, UNLIMITED_ATTEMPTS } from '@tollgate/db';
 import type { MeteringEvent } from '@tollgate/schemas';
+import { BulkEnqueuer } from './bulk-enqueuer';
 import type { EventSpool } from './event-spool';
 
 /**
@@ -17,8 +18,8 @@ export const METERING_JOB_OPTIONS = {
 } as const;
 
 /**
- * Puts metering events on the BullMQ queue (`jobId` = request id, so a repeat is dropped). Never throws and never
- * loses an event: when Redis does not answer in time, after a few tries, the event is spooled to disk and a timer
+ * Puts metering events on the BullMQ queue (`jobId` = request id, so a repeat is dropped; concurrent events go
+ * together, see BulkEnqueuer). Never throws and never loses an event: when Redis does not answer in time, after a few tries, the event is spooled to disk and a timer
  * replays the spool once Redis is back.
  */
 export class MeteringProducer {
@@ -28,6 +29,7 @@ export class MeteringProducer {
   /** Events this process spooled that no replay has handed back yet. */
   private unreplayed = 0;
   private beforeReplayHook: (event: MeteringEvent) => Promise<void> = async () => undefined;
+  private readonly enqueuer: BulkEnqueuer;
 
   constructor(
     private readonly queue: Queue,
@@ -35,6 +37,7 @@ export class MeteringProducer {
     private readonly logger: Logger,
     private readonly options: { attempts: number; timeoutMs: number; replayEveryMs: number } = { attempts: 3, timeoutMs: 2_000, replayEveryMs: 5_000 },
   ) {
+    this.enqueuer = new BulkEnqueuer(queue, METERING_JOB_OPTIONS, { maxGroup: 500, timeoutMs: options.timeoutMs });
     // A timer's rejection would be unhandled (and can end the process): a failed replay is logged and retried on
     // the next tick, its files left in place. A tick while a replay still runs is skipped.
     this.timer = setInterval(() => {
@@ -124,15 +127,7 @@ export class MeteringProducer {
     await this.enqueue(event);
   }
 
-  private async enqueue(event: MeteringEvent): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`enqueue timed out after ${this.options.timeoutMs} ms`)), this.options.timeoutMs);
-    });
-    try {
-      await Promise.race([this.queue.add('usage', event, { ...METERING_JOB_OPTIONS, jobId: event.requestId }), timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
+  private enqueue(event: MeteringEvent): Promise<void> {
+    return this.enqueuer.add(event);
   }
 }
