@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
+import { Pool } from 'undici';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { startStack, type Stack } from '../apps/e2e/src/support/stack';
@@ -46,7 +47,7 @@ const body = (stream: boolean, content = 'The quick brown fox jumps over the laz
     ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}),
   });
 
-async function load(target: Target, options: { stream: boolean; rate?: number }) {
+async function load(target: Target, options: { stream: boolean }) {
   const result = await autocannon({
     url: `${target.url}/v1/chat/completions`,
     method: 'POST',
@@ -54,9 +55,45 @@ async function load(target: Target, options: { stream: boolean; rate?: number })
     duration: DURATION_S,
     headers: { 'content-type': 'application/json', ...target.headers },
     body: body(options.stream),
-    ...(options.rate ? { overallRate: options.rate } : {}),
   });
   return { requestsPerSecond: Math.round(result.requests.average), p50: result.latency.p50, p99: result.latency.p99, ok: result['2xx'], failed: result.non2xx + result.errors };
+}
+
+/**
+ * Latency at a fixed rate, open loop: requests start evenly spaced (every 1/rate s, whatever the answers do) over a
+ * pool of keep-alive connections. autocannon's `overallRate` is not used for this: each of its connections sends its
+ * whole per-second budget back to back at the start of every second, so "1,000 req/s" over 50 connections arrives as
+ * a burst of 1,000 at full concurrency — a throughput test, not a latency one.
+ */
+async function fixedRate(target: Target, rate: number) {
+  const pool = new Pool(target.url, { connections: 64 });
+  const latencies: number[] = [];
+  let ok = 0;
+  let failed = 0;
+  const one = async () => {
+    const started = performance.now();
+    try {
+      const response = await pool.request({ path: '/v1/chat/completions', method: 'POST', headers: { 'content-type': 'application/json', ...target.headers }, body: body(false) });
+      await response.body.text();
+      latencies.push(performance.now() - started);
+      if (response.statusCode === 200) ok += 1;
+      else failed += 1;
+    } catch {
+      failed += 1;
+    }
+  };
+  const requests: Array<Promise<void>> = [];
+  const started = performance.now();
+  for (let index = 0; index < rate * DURATION_S; index += 1) {
+    const wait = started + (index * 1000) / rate - performance.now();
+    if (wait >= 1) await new Promise((resolve) => setTimeout(resolve, wait));
+    requests.push(one());
+  }
+  await Promise.all(requests);
+  await pool.close();
+  latencies.sort((a, b) => a - b);
+  const at = (share: number) => Number((latencies[Math.min(latencies.length - 1, Math.floor(share * latencies.length))] ?? NaN).toFixed(2));
+  return { p50: at(0.5), p99: at(0.99), ok, failed };
 }
 
 /** `count` streams at once, each paced to stay open; the time to each one's first byte, and how many failed. */
@@ -141,6 +178,7 @@ async function main(): Promise<void> {
       throughput[mode] = {};
       for (let round = 0; round < ROUNDS; round += 1) {
         for (const target of targets) {
+          await waitForEmptyQueue(stack); // the worker has recorded the last run's events: no run pays for another's
           const result = await load(target, { stream });
           if (target.name === 'gateway') gatewayAnswered += result.ok;
           (throughput[mode][target.name] ??= []).push(result);
@@ -150,17 +188,19 @@ async function main(): Promise<void> {
     }
     const best = (mode: string, name: string) => Math.max(...throughput[mode][name].map((result) => result.requestsPerSecond));
 
-    const fixedRate: Array<{ rate: number; target: string; p50: number; p99: number; failed: number }> = [];
+    const atRates: Array<{ rate: number; target: string; p50: number; p99: number; failed: number }> = [];
     for (const rate of RATES) {
       for (const target of targets) {
-        const result = await load(target, { stream: false, rate });
+        await waitForEmptyQueue(stack);
+        const result = await fixedRate(target, rate);
         if (target.name === 'gateway') gatewayAnswered += result.ok;
-        fixedRate.push({ rate, target: target.name, p50: result.p50, p99: result.p99, failed: result.failed });
+        atRates.push({ rate, target: target.name, p50: result.p50, p99: result.p99, failed: result.failed });
         console.error(`${rate} req/s ${target.name}: p50 ${result.p50} ms, p99 ${result.p99} ms`);
       }
     }
-    const latencyOf = (rate: number, name: string) => fixedRate.find((row) => row.rate === rate && row.target === name) as (typeof fixedRate)[number];
+    const latencyOf = (rate: number, name: string) => atRates.find((row) => row.rate === rate && row.target === name) as (typeof atRates)[number];
 
+    await waitForEmptyQueue(stack);
     const streamsDirect = await concurrentStreams(targets[0], CONCURRENT_STREAMS);
     const streamsGateway = await concurrentStreams(targets[2], CONCURRENT_STREAMS);
     gatewayAnswered += CONCURRENT_STREAMS - streamsGateway.failed;
