@@ -11,8 +11,9 @@ interface Waiting {
  * Puts metering events on the queue in groups, one `addBulk` (one round trip) at a time: an event emitted while
  * nothing is being sent goes at once, alone; events emitted while a group is on its way go together in the next one.
  * So a quiet gateway adds no wait, and a busy one sends one write for many events instead of one each. Every emit
- * still resolves only once its own event is on the queue. A group that takes longer than `timeoutMs` is failed (its
- * events are retried or spooled by the producer) and the next one goes: a stalled Redis never holds the line.
+ * still resolves only once its own event is on the queue, and fails after `timeoutMs` (the producer then retries or
+ * spools it); a group that takes longer than that is given up and the next one goes: a stalled Redis never holds
+ * the line.
  */
 export class BulkEnqueuer {
   private waiting: Waiting[] = [];
@@ -24,10 +25,28 @@ export class BulkEnqueuer {
     private readonly options: { maxGroup: number; timeoutMs: number } = { maxGroup: 500, timeoutMs: 2_000 },
   ) {}
 
-  /** Resolves once the event's job is on the queue (a repeat of a job still kept adds nothing). */
+  /**
+   * Resolves once the event's job is on the queue (a repeat of a job still kept adds nothing); rejects after
+   * `timeoutMs` from now, waiting included (an event still waiting is then not sent).
+   */
   add(event: MeteringEvent): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      this.waiting.push({ event, resolve, reject });
+      const timer = setTimeout(() => {
+        this.waiting = this.waiting.filter((other) => other !== waiting);
+        reject(new Error(`enqueue timed out after ${this.options.timeoutMs} ms`));
+      }, this.options.timeoutMs);
+      const waiting: Waiting = {
+        event,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        reject: (error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      };
+      this.waiting.push(waiting);
       if (!this.sending) this.sendNext();
     });
   }

@@ -19,8 +19,8 @@ export const METERING_JOB_OPTIONS = {
 
 /**
  * Puts metering events on the BullMQ queue (`jobId` = request id, so a repeat is dropped; concurrent events go
- * together, see BulkEnqueuer). Never throws and never loses an event: when Redis does not answer in time, after a few tries, the event is spooled to disk and a timer
- * replays the spool once Redis is back.
+ * together, see BulkEnqueuer). Never throws and never loses an event: when Redis does not answer in time, after a
+ * few tries, the event is spooled to disk and a timer replays the spool once Redis is back.
  */
 export class MeteringProducer {
   private readonly timer: NodeJS.Timeout;
