@@ -12,14 +12,18 @@ export interface UpstreamTimeouts {
 
 export const DEFAULT_TIMEOUTS: UpstreamTimeouts = { connectMs: 10_000, firstByteMs: 120_000, idleMs: 60_000 };
 
-/** A keep-alive connection pool for one provider (undici Agent), with that provider's timeouts. */
+/**
+ * A keep-alive connection pool for one provider (undici Agent), with that provider's timeouts. The number of
+ * connections is not capped: a stream holds its connection for as long as the model writes (tens of seconds), so a
+ * cap of N made caller N + 1 wait, silently, for a stream to end (measured: 2,000 concurrent streams through a cap of
+ * 256 waited up to 5 s for their first byte).
+ */
 export function createUpstreamAgent(timeouts: UpstreamTimeouts): Agent {
   return new Agent({
     connect: { timeout: timeouts.connectMs },
     headersTimeout: timeouts.firstByteMs,
     bodyTimeout: timeouts.idleMs,
     keepAliveTimeout: 30_000,
-    connections: 256,
   });
 }
 
