@@ -57,6 +57,8 @@ export function createGatewayRuntime(config: Config, logger: Logger): GatewayRun
   // No version check: BullMQ sends it (INFO) once, when the connection first becomes ready, and a timeout there
   // (a slow Redis at start, against REDIS_COMMAND_TIMEOUT_MS) would fail every later add of this queue for good —
   // every event spooled, admission refused until a restart. The billing worker's connection checks the version.
+  // The queue shares `redis` with the funds view on purpose: a request's settle and its event's job go out in that
+  // order on one connection, which Redis runs in order (see meterCompletion).
   const queue = new Queue(config.METERING_QUEUE, { connection: redis, skipVersionCheck: true });
   queue.on('error', (error) => logger.warn({ err: error }, 'metering queue error'));
   const producer = new MeteringProducer(queue, new EventSpool(config.SPOOL_DIR), logger);

@@ -7,7 +7,8 @@ import type { CompletionContext, CompletionDeps } from './completion-deps';
 /**
  * Prices a finished request at its catalog prices (the tier its prompt reached), settles the reservation to that
  * cost (which stays counted as pending until the worker commits it) and then emits its one metering event — in that
- * order, so that the worker can never commit a cost before the funds view counts it as pending. Returns the cost the
+ * order on one Redis connection, so that the worker can never commit a cost before the funds view counts it as
+ * pending. Returns the cost the
  * caller is shown, which is exactly what the ledger will record. A provider that reported more than the reservation
  * covered is billed what it reported, and the event says so.
  */
@@ -57,7 +58,11 @@ export async function meterCompletion(
       durationMs: Math.max(0, Date.now() - started),
     },
   };
-  await input.reservation.settle(cost.total, promptTokens(input.usage) + input.usage.outputTokens);
+  // One round trip for both: the settle is written to Redis now, the event's job after it on the same connection
+  // (the queue and the funds view share it), and Redis runs a connection's commands in order — so the pending cost
+  // is counted before the job exists, without waiting for the settle's answer first.
+  const settled = input.reservation.settle(cost.total, promptTokens(input.usage) + input.usage.outputTokens);
   await deps.producer.emit(event);
+  await settled;
   return cost;
 }
