@@ -4,7 +4,9 @@
 // `--quick` uses 5,000 events, 100 accounts and 2 s of steady load.
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { createTestDatabase, METERING_BACKOFF_TYPE, UNLIMITED_ATTEMPTS } from '@tollgate/db';
+import { createTestDatabase } from '@tollgate/db';
+// The gateway's own job options (retried without limit, completed jobs kept a day): the worker sees real jobs.
+import { METERING_JOB_OPTIONS } from '../apps/gateway/src/metering/metering-producer';
 import { meteringEventFixture, uniqueName } from '@tollgate/testing';
 import { runCli } from '../apps/e2e/src/support/run-cli';
 import { startService } from '../apps/e2e/src/support/service-process';
@@ -14,8 +16,6 @@ const EVENTS = quick ? 5_000 : 100_000;
 const ACCOUNTS = quick ? 100 : 1_000;
 const STEADY_RATE = 1_000;
 const STEADY_SECONDS = quick ? 2 : 10;
-/** The gateway's job options (retried without limit with the worker's backoff), so the worker sees real jobs. */
-const JOB_OPTIONS = { attempts: UNLIMITED_ATTEMPTS, backoff: { type: METERING_BACKOFF_TYPE, delay: 1_000 }, removeOnComplete: true, removeOnFail: false };
 
 async function main(): Promise<void> {
   const db = await createTestDatabase();
@@ -32,7 +32,7 @@ async function main(): Promise<void> {
 
     const add = (count: number) => {
       const events = Array.from({ length: count }, (_, index) => meteringEventFixture(accountIds[index % accountIds.length]));
-      return queue.addBulk(events.map((event) => ({ name: 'usage', data: event, opts: { ...JOB_OPTIONS, jobId: event.requestId } }))).then(() => events);
+      return queue.addBulk(events.map((event) => ({ name: 'usage', data: event, opts: { ...METERING_JOB_OPTIONS, jobId: event.requestId } }))).then(() => events);
     };
     for (let added = 0; added < EVENTS; added += 1_000) await add(Math.min(1_000, EVENTS - added));
 
