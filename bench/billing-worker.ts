@@ -1,4 +1,4 @@
-// `npm run bench:billing` (after `npm run build`): the BUILT billing worker alone. (1) Drain: a queue pre-filled with
+// `npm run bench:billing` (which builds first): the BUILT billing worker alone. (1) Drain: a queue pre-filled with
 // 100,000 metering events for 1,000 accounts, recorded into Postgres — events/s. (2) Steady: 1,000 events/s for 10 s
 // — lag from enqueue to committed (the usage row's created_at), p50/p99. Then the books must reconcile (exit 1 if not).
 // `--quick` uses 5,000 events, 100 accounts and 2 s of steady load.

@@ -1,4 +1,4 @@
-// `npm run bench` (after `npm run build`): the gateway measured side by side with what it stands between, in one
+// `npm run bench` (which builds first): the gateway measured side by side with what it stands between, in one
 // run on this machine — (1) a loopback OpenAI-format upstream called directly, (2) a bare node:http pass-through proxy
 // in front of it, (3) the BUILT gateway in front of it with authentication, rate limits, funds holds and metering all
 // on and the BUILT billing worker running, through the OpenAI adapter. Ratios, not absolute times: the machines are
