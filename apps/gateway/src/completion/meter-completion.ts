@@ -8,9 +8,8 @@ import type { CompletionContext, CompletionDeps } from './completion-deps';
  * Prices a finished request at its catalog prices (the tier its prompt reached), settles the reservation to that
  * cost (which stays counted as pending until the worker commits it) and then emits its one metering event — in that
  * order on one Redis connection, so that the worker can never commit a cost before the funds view counts it as
- * pending. Returns the cost the
- * caller is shown, which is exactly what the ledger will record. A provider that reported more than the reservation
- * covered is billed what it reported, and the event says so.
+ * pending. Returns the cost the caller is shown, which is exactly what the ledger will record. A provider that
+ * reported more than the reservation covered is billed what it reported, and the event says so.
  */
 export async function meterCompletion(
   deps: CompletionDeps,
