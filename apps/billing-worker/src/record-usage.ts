@@ -70,14 +70,19 @@ export async function recordUsageBatch(prisma: PrismaClient, events: readonly Me
       UNION ALL SELECT NULL, id::text, debt, debt_version FROM accounts
         WHERE id = ANY(${accountIds}::uuid[]) AND id NOT IN (SELECT account_id FROM totals)`,
   ]);
+  const requestIdsOf = new Map<string, string[]>();
+  for (const event of unique) {
+    const ids = requestIdsOf.get(event.accountId);
+    if (ids) ids.push(event.requestId);
+    else requestIdsOf.set(event.accountId, [event.requestId]);
+  }
   const recorded = new Set<string>();
   const committed: CommittedDebt[] = [];
   for (const row of rows) {
     if (row.request_id !== null) recorded.add(row.request_id);
+    // An account's debt as updated — or, for an account with repeats only (a redelivered job), as read under the lock.
     else if (row.account_id !== null && row.debt !== null && row.debt_version !== null) {
-      const accountId = row.account_id;
-      // Accounts of repeats only were not updated: their debt as read, under the same lock (rare: a redelivered job).
-      committed.push({ accountId, debt: row.debt.toFixed(), version: BigInt(row.debt_version), requestIds: unique.filter((event) => event.accountId === accountId).map((event) => event.requestId) });
+      committed.push({ accountId: row.account_id, debt: row.debt.toFixed(), version: BigInt(row.debt_version), requestIds: requestIdsOf.get(row.account_id) ?? [] });
     }
   }
   return { recorded, committed };

@@ -37,6 +37,7 @@ interface AdapterErrorCause {
   kind?: unknown;
   code?: unknown;
   originalCode?: unknown;
+  originalMessage?: unknown;
 }
 
 function adapterCause(error: Prisma.PrismaClientKnownRequestError): AdapterErrorCause | undefined {
@@ -80,7 +81,7 @@ const REJECTED_SQLSTATE = /^(22|23)/;
 export function databaseRejection(error: unknown): string | undefined {
   if (!(error instanceof Prisma.PrismaClientKnownRequestError)) return undefined;
   if (REJECTED_PRISMA_CODES.has(error.code)) return `${error.code}: ${error.message}`;
-  const cause = adapterCause(error) as (AdapterErrorCause & { originalMessage?: unknown }) | undefined;
+  const cause = adapterCause(error);
   const sqlState = typeof cause?.originalCode === 'string' ? cause.originalCode : cause?.code;
   if (typeof sqlState !== 'string' || !REJECTED_SQLSTATE.test(sqlState)) return undefined;
   return `${sqlState}: ${typeof cause?.originalMessage === 'string' ? cause.originalMessage : error.message}`;

@@ -48,10 +48,10 @@ describe('Redis unavailable while serving', () => {
   }
 
   /** Calls until one is admitted (the client reconnects on its own); fails after 15 s, saying what it was told. */
-  async function expectRecovery(call = chat) {
+  async function expectRecovery() {
     const started = Date.now();
     for (;;) {
-      const response = await call();
+      const response = await chat();
       const body = await response.text();
       if (response.status === 200) return;
       if (Date.now() - started > 15_000) throw new Error(`still ${response.status} 15 s after Redis came back: ${body}`);

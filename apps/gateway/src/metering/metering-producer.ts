@@ -99,7 +99,7 @@ export class MeteringProducer {
   private async enqueueOrSpool(event: MeteringEvent): Promise<void> {
     for (let attempt = 1; attempt <= this.options.attempts; attempt += 1) {
       try {
-        await this.enqueue(event);
+        await this.enqueuer.add(event);
         return;
       } catch (error) {
         this.logger.warn({ err: error, requestId: event.requestId, attempt }, 'metering enqueue failed');
@@ -124,10 +124,6 @@ export class MeteringProducer {
     const existing = await Job.fromId(this.queue, event.requestId);
     if (existing && (await existing.isCompleted())) return;
     await this.beforeReplayHook(event);
-    await this.enqueue(event);
-  }
-
-  private enqueue(event: MeteringEvent): Promise<void> {
-    return this.enqueuer.add(event);
+    await this.enqueuer.add(event);
   }
 }
