@@ -10,6 +10,7 @@ import { METERING_JOB_OPTIONS } from '../apps/gateway/src/metering/metering-prod
 import { meteringEventFixture, uniqueName } from '@tollgate/testing';
 import { runCli } from '../apps/e2e/src/support/run-cli';
 import { startService } from '../apps/e2e/src/support/service-process';
+import { percentile } from './percentile';
 
 const quick = process.argv.includes('--quick');
 const EVENTS = quick ? 5_000 : 100_000;
@@ -55,13 +56,12 @@ async function main(): Promise<void> {
     await waitFor(EVENTS + enqueuedAt.size);
     const rows = await db.prisma.usageRecord.findMany({ where: { requestId: { in: [...enqueuedAt.keys()] } }, select: { requestId: true, createdAt: true } });
     const lags = rows.map((row) => row.createdAt.getTime() - (enqueuedAt.get(row.requestId) as number)).sort((a, b) => a - b);
-    const at = (share: number) => lags[Math.min(lags.length - 1, Math.floor(share * lags.length))];
 
     const reconcile = await runCli(['reconcile'], env);
     const report = {
       quick,
       drain: { events: EVENTS, accounts: ACCOUNTS, seconds: drainSeconds, eventsPerSecond: Math.round(EVENTS / drainSeconds) },
-      steady: { rate: STEADY_RATE, seconds: STEADY_SECONDS, lagP50Ms: at(0.5), lagP99Ms: at(0.99) },
+      steady: { rate: STEADY_RATE, seconds: STEADY_SECONDS, lagP50Ms: percentile(lags, 0.5), lagP99Ms: percentile(lags, 0.99) },
       reconciled: reconcile.code === 0,
     };
     console.log(JSON.stringify(report, null, 2));

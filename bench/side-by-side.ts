@@ -13,6 +13,7 @@ import { Pool } from 'undici';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { startStack, type Stack } from '../apps/e2e/src/support/stack';
+import { percentile } from './percentile';
 
 const quick = process.argv.includes('--quick');
 const DURATION_S = quick ? 1 : 8;
@@ -92,8 +93,7 @@ async function fixedRate(target: Target, rate: number) {
   await Promise.all(requests);
   await pool.close();
   latencies.sort((a, b) => a - b);
-  const at = (share: number) => Number((latencies[Math.min(latencies.length - 1, Math.floor(share * latencies.length))] ?? NaN).toFixed(2));
-  return { p50: at(0.5), p99: at(0.99), ok, failed };
+  return { p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), ok, failed };
 }
 
 /** `count` streams at once, each paced to stay open; the time to each one's first byte, and how many failed. */
@@ -110,6 +110,7 @@ async function concurrentStreams(target: Target, count: number) {
           body: body(true, 'Stream slowly, pace:50'),
         });
         const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+        const decoder = new TextDecoder();
         let first = true;
         let text = '';
         for (;;) {
@@ -117,7 +118,7 @@ async function concurrentStreams(target: Target, count: number) {
           if (done) break;
           if (first) firstBytes.push(performance.now() - started);
           first = false;
-          text += new TextDecoder().decode(value);
+          text += decoder.decode(value, { stream: true });
         }
         if (response.status !== 200 || !text.includes('[DONE]')) failed += 1;
       } catch {
@@ -126,23 +127,15 @@ async function concurrentStreams(target: Target, count: number) {
     }),
   );
   firstBytes.sort((a, b) => a - b);
-  const at = (share: number) => Number((firstBytes[Math.min(firstBytes.length - 1, Math.floor(share * firstBytes.length))] ?? NaN).toFixed(2));
-  return { streams: count, failed, firstByteP50: at(0.5), firstByteP99: at(0.99) };
+  return { streams: count, failed, firstByteP50: percentile(firstBytes, 0.5), firstByteP99: percentile(firstBytes, 0.99) };
 }
 
 /** Waits until the metering queue has no job waiting, active or delayed. */
-async function waitForEmptyQueue(stack: Stack): Promise<void> {
-  const connection = new Redis(stack.env['REDIS_URL'] as string, { maxRetriesPerRequest: null });
-  const queue = new Queue(stack.queueName, { connection });
-  try {
-    for (let waited = 0; waited < 600_000; waited += 200) {
-      const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
-      if (Object.values(counts).every((count) => count === 0)) return;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  } finally {
-    await queue.close();
-    connection.disconnect();
+async function waitForEmptyQueue(queue: Queue): Promise<void> {
+  for (let waited = 0; waited < 600_000; waited += 200) {
+    const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
+    if (Object.values(counts).every((count) => count === 0)) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
 
@@ -164,6 +157,9 @@ async function main(): Promise<void> {
     RATE_LIMIT_RPM: '1000000000',
     RATE_LIMIT_TPM: '1000000000',
   });
+  // The metering queue, watched between runs: each run starts once the worker has recorded the previous runs' events.
+  const connection = new Redis(stack.env['REDIS_URL'] as string, { maxRetriesPerRequest: null });
+  const queue = new Queue(stack.queueName, { connection });
   try {
     const created = JSON.parse((await stack.cli(['accounts', 'create', '--name', 'bench', '--credit-limit', '1000000', '--json'])).stdout) as { apiKey: string };
     const targets: Target[] = [
@@ -178,7 +174,7 @@ async function main(): Promise<void> {
       throughput[mode] = {};
       for (let round = 0; round < ROUNDS; round += 1) {
         for (const target of targets) {
-          await waitForEmptyQueue(stack); // the worker has recorded the last run's events: no run pays for another's
+          await waitForEmptyQueue(queue); // no run pays for another's backlog
           const result = await load(target, { stream });
           if (target.name === 'gateway') gatewayAnswered += result.ok;
           (throughput[mode][target.name] ??= []).push(result);
@@ -191,7 +187,7 @@ async function main(): Promise<void> {
     const atRates: Array<{ rate: number; target: string; p50: number; p99: number; failed: number }> = [];
     for (const rate of RATES) {
       for (const target of targets) {
-        await waitForEmptyQueue(stack);
+        await waitForEmptyQueue(queue);
         const result = await fixedRate(target, rate);
         if (target.name === 'gateway') gatewayAnswered += result.ok;
         atRates.push({ rate, target: target.name, p50: result.p50, p99: result.p99, failed: result.failed });
@@ -200,7 +196,7 @@ async function main(): Promise<void> {
     }
     const latencyOf = (rate: number, name: string) => atRates.find((row) => row.rate === rate && row.target === name) as (typeof atRates)[number];
 
-    await waitForEmptyQueue(stack);
+    await waitForEmptyQueue(queue);
     const streamsDirect = await concurrentStreams(targets[0], CONCURRENT_STREAMS);
     const streamsGateway = await concurrentStreams(targets[2], CONCURRENT_STREAMS);
     gatewayAnswered += CONCURRENT_STREAMS - streamsGateway.failed;
@@ -210,7 +206,7 @@ async function main(): Promise<void> {
     // too, so there may be more rows than answers. Then the queue must be empty and the books balanced.
     const started = Date.now();
     await stack.waitForUsageRows(gatewayAnswered, 600_000).catch(() => undefined);
-    await waitForEmptyQueue(stack);
+    await waitForEmptyQueue(queue);
     const recorded = await stack.db.prisma.usageRecord.count();
     const drainSeconds = (Date.now() - started) / 1000;
     const reconcile = await stack.cli(['reconcile']);
@@ -247,6 +243,8 @@ async function main(): Promise<void> {
       process.exitCode = 1;
     }
   } finally {
+    await queue.close();
+    connection.disconnect();
     await stack.stop();
     upstream.child.kill();
     bare.child.kill();
