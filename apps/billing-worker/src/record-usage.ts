@@ -1,4 +1,4 @@
-import type { Prisma, PrismaClient } from '@tollgate/db';
+import { NO_KEY, type Prisma, type PrismaClient } from '@tollgate/db';
 import type { MeteringEvent } from '@tollgate/schemas';
 
 /** An account's debt as committed by a batch, with the request ids of the batch that belong to it. */
@@ -23,8 +23,11 @@ export interface BatchResult {
  *    UPDATE, the lock an UPDATE of non-key columns takes, so the foreign-key checks of other batches' inserts, which
  *    take KEY SHARE, do not conflict with it).
  * 2. One statement inserts the usage rows (unique request id: a repeat, in the batch or from an earlier one, inserts
- *    nothing), a ledger entry for each row actually inserted, and raises each account's debt by the sum of its
- *    inserted totals and its version by one.
+ *    nothing — nor does one whose raw row retention already deleted: its ledger entry stays), a ledger entry for each
+ *    row actually inserted, adds those rows to the daily rollups (`usage_daily`: account × key × provider × model ×
+ *    UTC day of the request's start), and raises each account's debt by the sum of its inserted totals and its
+ *    version by one. A rollup row belongs to one account, whose lock the batch holds: concurrent workers cannot
+ *    deadlock on rollups either.
  * Returns the request ids newly recorded and, for every account of the batch (repeats included: their costs are
  * committed too), its debt and version as of this commit — for the gateway's view of funds. The worker never prices
  * anything: the events carry their cost.
@@ -52,8 +55,24 @@ export async function recordUsageBatch(prisma: PrismaClient, events: readonly Me
           input_tokens, output_tokens, reasoning_tokens, cache_read_tokens, cache_write_tokens, usage_source, base_cost,
           commission, total_cost, started_at, duration_ms, exceeded_reservation, event)
         SELECT * FROM input
+        WHERE NOT EXISTS (SELECT 1 FROM ledger_entries AS l WHERE l.request_id = input.request_id)
         ON CONFLICT (request_id) DO NOTHING
-        RETURNING request_id, account_id, total_cost, model, status
+        RETURNING request_id, account_id, api_key_id, provider, model, status, started_at, input_tokens, output_tokens,
+          reasoning_tokens, cache_read_tokens, cache_write_tokens, base_cost, commission, total_cost
+      ),
+      rolled_up AS (
+        INSERT INTO usage_daily AS d (day, account_id, api_key_id, provider, model, requests, input_tokens, output_tokens,
+          reasoning_tokens, cache_read_tokens, cache_write_tokens, base_cost, commission, total_cost)
+        SELECT (started_at AT TIME ZONE 'UTC')::date, account_id, coalesce(api_key_id, ${NO_KEY}::uuid), provider, model, count(*),
+          sum(input_tokens), sum(output_tokens), sum(reasoning_tokens), sum(cache_read_tokens), sum(cache_write_tokens),
+          sum(base_cost), sum(commission), sum(total_cost)
+        FROM inserted GROUP BY 1, 2, 3, 4, 5
+        ON CONFLICT (account_id, day, api_key_id, provider, model) DO UPDATE SET
+          requests = d.requests + excluded.requests, input_tokens = d.input_tokens + excluded.input_tokens,
+          output_tokens = d.output_tokens + excluded.output_tokens, reasoning_tokens = d.reasoning_tokens + excluded.reasoning_tokens,
+          cache_read_tokens = d.cache_read_tokens + excluded.cache_read_tokens,
+          cache_write_tokens = d.cache_write_tokens + excluded.cache_write_tokens, base_cost = d.base_cost + excluded.base_cost,
+          commission = d.commission + excluded.commission, total_cost = d.total_cost + excluded.total_cost
       ),
       ledger AS (
         INSERT INTO ledger_entries (account_id, kind, amount, request_id, description)

@@ -11,3 +11,4 @@ export * from './prisma-client';
 export * from './reconcile';
 export * from './test-database';
 export * from './unrecorded-events';
+export * from './usage-daily';

@@ -75,7 +75,7 @@ export type Redemption =
 /**
  * Credits a PAID charge, exactly once, in one transaction: claims it (`credited_at` set only if still null, so two
  * concurrent calls cannot both credit), mints a prepaid account and its spend token when the charge is for a new one
- * (credit limit 0, the token expiring after the charge's duration), writes the top-up to the ledger (a negative
+ * (credit limit 0, the token expiring after the charge's duration), records the top-up as a payment with its ledger entry (a negative
  * amount; its request id `topup_<payment hash>` is unique, a second guard) and lowers the account's debt by the same
  * amount, so debt = Σ ledger still holds. The caller must have seen the invoice settled at the node.
  */
@@ -110,14 +110,10 @@ export async function redeemLightningCharge(
       await tx.lightningCharge.update({ where: { id: chargeId }, data: { accountId, apiKeyId: key.id } });
     }
     const amount = charge.amountUsd.toFixed();
+    const description = `Lightning top-up: ${charge.amountSats} sats at ${charge.btcUsdRate.toFixed()} USD/BTC, payment hash ${charge.paymentHash}`;
+    const payment = await tx.payment.create({ data: { accountId, kind: 'topup', amount, reference: `topup_${charge.paymentHash}`, description, actor: 'lightning' } });
     await tx.ledgerEntry.create({
-      data: {
-        accountId,
-        kind: 'topup',
-        amount: `-${amount}`,
-        requestId: `topup_${charge.paymentHash}`,
-        description: `Lightning top-up: ${charge.amountSats} sats at ${charge.btcUsdRate.toFixed()} USD/BTC, payment hash ${charge.paymentHash}`,
-      },
+      data: { accountId, kind: 'topup', amount: `-${amount}`, requestId: `topup_${charge.paymentHash}`, paymentId: payment.id, description },
     });
     await tx.account.update({ where: { id: accountId }, data: { debt: { decrement: amount }, debtVersion: { increment: 1 } } });
     return { status: 'credited', accountId, spendToken, tokenExpiresAt };
