@@ -3,6 +3,7 @@ export * from './account-usage';
 export * from './accounts';
 export * from './api-key-secret';
 export * from './apply-migrations';
+export * from './audit';
 export * from './database-errors';
 export * from './ensure-database';
 export * from './lightning-charges';
