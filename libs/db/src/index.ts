@@ -13,3 +13,4 @@ export * from './reconcile';
 export * from './test-database';
 export * from './unrecorded-events';
 export * from './usage-daily';
+export * from './usage-report';
