@@ -2,6 +2,7 @@ import { checkServices, createLogger, loadConfig } from '@tollgate/config';
 import { applyMigrations, createPrismaClient, ensureDatabase } from '@tollgate/db';
 import { Redis } from 'ioredis';
 import { createMeteringWorker } from './metering-worker';
+import { startUsageRetention } from './usage-retention';
 
 /** Longest one ledger query may take before its job fails and is retried. */
 const WORKER_QUERY_TIMEOUT_MS = 120_000;
@@ -32,12 +33,17 @@ async function main(): Promise<void> {
     logger,
     concurrency: config.WORKER_CONCURRENCY,
   });
-  logger.info({ queue: config.METERING_QUEUE, concurrency: config.WORKER_CONCURRENCY }, 'tollgate billing worker started');
+  // Raw usage rows are deleted past USAGE_RETENTION_DAYS (ledger and rollups stay); unset keeps them forever.
+  const retentionDays = config.USAGE_RETENTION_DAYS;
+  const retention = retentionDays === undefined ? undefined : startUsageRetention({ prisma, logger, retentionDays });
+  logger.info(
+    { queue: config.METERING_QUEUE, concurrency: config.WORKER_CONCURRENCY, usageRetentionDays: retentionDays ?? 'forever' },
+    'tollgate billing worker started',
+  );
 
   const shutdown = (signal: string) => {
     logger.info({ signal }, 'shutting down: finishing jobs in progress');
-    void metering
-      .close()
+    void Promise.all([metering.close(), retention?.stop()])
       .then(() => prisma.$disconnect())
       .then(() => connection.disconnect())
       .then(() => process.exit(0));

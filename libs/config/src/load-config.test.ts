@@ -24,6 +24,13 @@ describe('loadConfig', () => {
     expect(config.DATABASE_QUERY_TIMEOUT_MS).toBe(10_000);
   });
 
+  it('keeps raw usage rows forever unless USAGE_RETENTION_DAYS is a positive whole number', () => {
+    expect(loadConfig({}).USAGE_RETENTION_DAYS).toBeUndefined();
+    expect(loadConfig({ USAGE_RETENTION_DAYS: '90' }).USAGE_RETENTION_DAYS).toBe(90);
+    expect(configError({ USAGE_RETENTION_DAYS: '0' }).message).toContain('USAGE_RETENTION_DAYS: must be greater than 0');
+    expect(configError({ USAGE_RETENTION_DAYS: '7.5' }).message).toContain('USAGE_RETENTION_DAYS: must be a whole number');
+  });
+
   it('treats empty strings as unset', () => {
     expect(loadConfig({ PORT: '' }).PORT).toBe(8080);
   });

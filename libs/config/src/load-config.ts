@@ -62,6 +62,12 @@ export const configSchema = z.object({
   SPOOL_DIR: z.string().min(1).default('.spool'),
   /** Jobs the billing worker processes at once; their events are committed in batches. */
   WORKER_CONCURRENCY: positiveInt.default(600),
+  /**
+   * Days the billing worker keeps raw usage rows (`usage_records`, one per request) after the request started; older
+   * rows are deleted hourly. Unset = kept forever. The ledger and the daily rollups (`usage_daily`) are never deleted,
+   * so debts and usage reports stay whole.
+   */
+  USAGE_RETENTION_DAYS: positiveInt.optional(),
   CATALOG_PATH: z.string().min(1).optional(),
   /** USD per bitcoin; when set, /v1/balance also answers in satoshis. */
   BTC_USD_RATE: decimalRate.optional(),
