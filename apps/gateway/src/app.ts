@@ -1,6 +1,9 @@
 import express, { type Express } from 'express';
 import type { PrismaClient } from '@tollgate/db';
 import type { Logger } from 'pino';
+import { adminRouter } from './admin/admin-router';
+import type { AdminDeps } from './admin/admin-deps';
+import { openApiDocument } from './admin/openapi-document';
 import { authenticate } from './auth/authenticate';
 import type { KeyOwnerCache } from './auth/key-owner-cache';
 import type { CompletionDeps } from './completion/completion-deps';
@@ -21,6 +24,7 @@ import { modelsHandler } from './routes/models-route';
 /** Everything the HTTP app needs; built by main.ts (or a test) from real connections. */
 export interface GatewayDeps extends CompletionDeps, TopupDeps {
   prisma: PrismaClient;
+  admin: Omit<AdminDeps, 'prisma' | 'logger'>;
   keyCache: KeyOwnerCache;
   bodyLimitBytes: number;
   /** USD per bitcoin, when configured: balances are then also given in satoshis. */
@@ -55,6 +59,12 @@ export function createApp(deps: GatewayDeps): Express {
   app.post('/v1/tokens', body, tokensHandler(deps));
   app.get('/topup', topupPageHandler);
   app.get('/topup/qr.svg', topupQrHandler);
+  app.use('/admin', adminRouter({ ...deps.admin, prisma: deps.prisma, logger: deps.logger }));
+  let openApi: ReturnType<typeof openApiDocument> | undefined;
+  app.get('/openapi.json', (_request, response) => {
+    openApi ??= openApiDocument();
+    response.json(openApi);
+  });
 
   app.use((request, _response, next) => {
     next(new GatewayError({ status: 404, type: 'invalid_request_error', code: 'not_found', message: `Unknown route: ${request.method} ${request.path.length > 200 ? `${request.path.slice(0, 200)}…` : request.path}` }));

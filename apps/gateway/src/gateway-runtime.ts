@@ -7,7 +7,7 @@ import { createLightningBackend, fixedBtcUsdRate, urlBtcUsdRate } from '@tollgat
 import { estimateTextTokens, loadCatalog, PROVIDER_DEFINITIONS, ProviderRegistry } from '@tollgate/providers';
 import type { GatewayDeps } from './app';
 import { KeyOwnerCache } from './auth/key-owner-cache';
-import { INVALIDATION_CHANNEL, parseInvalidation, StateCommands } from '@tollgate/redis-state';
+import { INVALIDATION_CHANNEL, parseInvalidation, publishInvalidation, StateCommands } from '@tollgate/redis-state';
 import { AdmissionGuard } from './admission/admission-guard';
 import { closeAll } from './close-all';
 import { EventSpool } from './metering/event-spool';
@@ -123,6 +123,15 @@ export function createGatewayRuntime(config: Config, logger: Logger): GatewayRun
     invoiceExpirySeconds: config.INVOICE_EXPIRY_SECONDS,
     minSats: config.TOPUP_MIN_SATS,
     maxSats: config.TOPUP_MAX_SATS,
+    admin: {
+      adminToken: config.ADMIN_TOKEN,
+      // This replica drops its cache at once; the others when the message reaches them (or after KEY_CACHE_TTL_MS).
+      async invalidate(invalidation) {
+        keyCache.invalidate(invalidation);
+        await publishInvalidation(redis, invalidation).catch((error: unknown) => logger.warn({ err: error, invalidation }, 'could not tell other replicas of an admin change: they see it within KEY_CACHE_TTL_MS'));
+      },
+      refreshFunds: (accountId) => admission.refresh(accountId),
+    },
     readiness: {
       redis: () => redis.ping(),
       postgres: () => prisma.$queryRaw`SELECT 1`,

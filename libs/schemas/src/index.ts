@@ -6,3 +6,4 @@ export * from './metering-event';
 export * from './prices';
 export * from './usage';
 export * from './anthropic-messages-request';
+export * from './admin';

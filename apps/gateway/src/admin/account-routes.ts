@@ -1,0 +1,81 @@
+import { Router, type RequestHandler } from 'express';
+import { adminCreateAccount, adminIssueKey, adminRevokeKey, adminUpdateAccount, getAccountView, InvalidCursorError, listAccounts, listKeys, type AccountChange } from '@tollgate/db';
+import { createAccountBodySchema, issueKeyBodySchema, listAccountsQuerySchema, updateAccountBodySchema } from '@tollgate/schemas';
+import { invalidRequest } from '../errors/gateway-error';
+import { parseBody } from '../http/parse-body';
+import { actorOf } from './admin-auth';
+import type { AdminDeps } from './admin-deps';
+import { notFound, parseQuery, pathId } from './admin-input';
+
+/** Accounts and their keys: list, read, create, change, suspend and resume; issue and revoke keys. */
+export function accountRoutes(deps: AdminDeps, body: RequestHandler): Router {
+  const router = Router();
+  const { prisma } = deps;
+
+  router.get('/accounts', async (request, response) => {
+    const query = parseQuery(listAccountsQuerySchema, request);
+    try {
+      const page = await listAccounts(prisma, query);
+      response.json({ data: page.accounts, nextCursor: page.nextCursor });
+    } catch (error) {
+      if (error instanceof InvalidCursorError) throw invalidRequest('This cursor was not given out by a listing.', 'cursor', 'invalid_value');
+      throw error;
+    }
+  });
+
+  router.post('/accounts', body, async (request, response) => {
+    const body = parseBody(createAccountBodySchema, request.body);
+    const created = await adminCreateAccount(prisma, actorOf(response), body);
+    response.status(201).json(created);
+  });
+
+  router.get('/accounts/:id', async (request, response) => {
+    const id = pathId(request);
+    const account = await getAccountView(prisma, id);
+    if (!account) throw notFound('account', id);
+    response.json(account);
+  });
+
+  async function change(id: string, actor: string, accountChange: AccountChange) {
+    const account = await adminUpdateAccount(prisma, actor, id, accountChange);
+    if (!account) throw notFound('account', id);
+    await deps.invalidate({ accountId: id });
+    return account;
+  }
+
+  router.patch('/accounts/:id', body, async (request, response) => {
+    const id = pathId(request);
+    response.json(await change(id, actorOf(response), parseBody(updateAccountBodySchema, request.body)));
+  });
+  router.post('/accounts/:id/suspend', async (request, response) => {
+    response.json(await change(pathId(request), actorOf(response), { suspended: true }));
+  });
+  router.post('/accounts/:id/resume', async (request, response) => {
+    response.json(await change(pathId(request), actorOf(response), { suspended: false }));
+  });
+
+  router.get('/accounts/:id/keys', async (request, response) => {
+    const id = pathId(request);
+    if (!(await getAccountView(prisma, id))) throw notFound('account', id);
+    response.json({ data: await listKeys(prisma, id) });
+  });
+
+  router.post('/accounts/:id/keys', body, async (request, response) => {
+    const id = pathId(request);
+    const body = parseBody(issueKeyBodySchema, request.body);
+    const expiresAt = body.expiresInDays === undefined ? undefined : new Date(Date.now() + body.expiresInDays * 86_400_000);
+    const issued = await adminIssueKey(prisma, actorOf(response), id, { name: body.name, expiresAt });
+    if (!issued) throw notFound('account', id);
+    response.status(201).json(issued);
+  });
+
+  router.post('/keys/:id/revoke', async (request, response) => {
+    const id = pathId(request);
+    const revoked = await adminRevokeKey(prisma, actorOf(response), id);
+    if (!revoked) throw notFound('key', id);
+    await deps.invalidate({ apiKeyId: id });
+    response.json(revoked.key);
+  });
+
+  return router;
+}
