@@ -30,6 +30,11 @@ export const configSchema = z.object({
   DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier').default('public'),
   REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
   METERING_QUEUE: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only').default('metering'),
+  /**
+   * Bearer token of the admin API (`/admin`): accounts, keys, top-ups, settlements, usage reports, audit. Unset =
+   * the admin API refuses every request. At least 32 characters (e.g. `openssl rand -base64 32`).
+   */
+  ADMIN_TOKEN: z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -base64 32)').optional(),
   /** Commission on top of the provider's cost, as a fraction: 0.10 = 10%. */
   COMMISSION_RATE: decimalRate.default('0.10'),
   /** Largest request body accepted, in bytes (default 4 MiB). */

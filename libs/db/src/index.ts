@@ -1,4 +1,6 @@
 export * from './account-admin';
+export * from './account-directory';
+export * from './admin-operations';
 export * from './account-usage';
 export * from './accounts';
 export * from './api-key-secret';
