@@ -1,6 +1,8 @@
 // `npm start`: runs the built gateway and billing worker against the local Postgres and Redis, makes sure a dev
-// account exists (kept in .tollgate/dev-account.json), and prints its key with a ready curl. Ctrl-C stops both.
+// account exists (kept in .tollgate/dev-account.json), and prints its key with a ready curl. Without ADMIN_TOKEN set,
+// a dev admin token is made once (kept in .tollgate/dev-admin-token) so that the admin API works too. Ctrl-C stops both.
 import { execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
@@ -51,6 +53,15 @@ function devAccount() {
   return created;
 }
 
+function devAdminToken() {
+  const file = '.tollgate/dev-admin-token';
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const token = randomBytes(32).toString('base64url');
+  mkdirSync('.tollgate', { recursive: true });
+  writeFileSync(file, `${token}\n`, { mode: 0o600 });
+  return token;
+}
+
 async function waitReady() {
   for (let tries = 0; tries < 150; tries += 1) {
     try {
@@ -79,6 +90,7 @@ if (!(await portIsFree())) {
   console.error(`port ${port} on ${host} is already in use (another tollgate gateway?): stop it or set PORT`);
   process.exit(1);
 }
+process.env.ADMIN_TOKEN ||= devAdminToken();
 start('gateway');
 start('billing-worker');
 if (!(await waitReady())) {
@@ -95,5 +107,8 @@ dev account ${account.id}, API key: ${apiKey}
     -d '{"model":"tollgate/echo","messages":[{"role":"user","content":"Hello, tollgate!"}]}'
 
   npx tollgate usage --account ${account.id}
+
+admin API (token in ADMIN_TOKEN, or .tollgate/dev-admin-token):
+  curl "${base}/admin/usage?groupBy=day,model" -H "Authorization: Bearer ${process.env.ADMIN_TOKEN}"
 `);
 }
