@@ -5,6 +5,7 @@ import { applyMigrations, createPrismaClient, ensureDatabase, type PrismaClient 
 import { publishInvalidation } from '@tollgate/redis-state';
 import { limitsSetCommand, limitsShowCommand, listKeysCommand, revokeKeyCommand, suspendCommand, type Notify } from './admission-commands';
 import { createAccountCommand, createSpendTokenCommand, reconcileCommand, usageCommand, type CommandResult } from './commands';
+import { debtorsCommand, isUsageReport, usageCsvCommand, usageReportCommand, type UsageOptions } from './usage-commands';
 
 /** Opens the database (migrated), runs one command, prints its output and exits with its code. */
 async function run(command: (prisma: PrismaClient, config: Config) => Promise<CommandResult>): Promise<void> {
@@ -14,7 +15,8 @@ async function run(command: (prisma: PrismaClient, config: Config) => Promise<Co
   const prisma = createPrismaClient({ databaseUrl: config.DATABASE_URL, schema: config.DATABASE_SCHEMA, maxConnections: 2 });
   try {
     const result = await command(prisma, config);
-    (result.exitCode === 0 ? process.stdout : process.stderr).write(`${result.output}\n`);
+    // A command that streamed its output (usage --csv) returns none to print.
+    if (result.output !== '') (result.exitCode === 0 ? process.stdout : process.stderr).write(`${result.output}\n`);
     process.exitCode = result.exitCode;
   } finally {
     await prisma.$disconnect();
@@ -99,10 +101,31 @@ program
   );
 program
   .command('usage')
-  .description("an account's debt and usage totals")
-  .requiredOption('--account <id>', 'account id')
+  .description(
+    "--account ID alone: that account's debt and usage totals. Otherwise a usage report from the daily rollups (UTC days, " +
+      '--from and --to both included): the totals, and with --group-by one row per group then a totals line',
+  )
+  .option('--account <id>', 'account id')
+  .option('--key <keyId>', "key id, or 'none' for usage without a key")
+  .option('--model <model>', 'model')
+  .option('--provider <provider>', 'provider')
+  .option('--from <day>', 'first UTC day included, YYYY-MM-DD')
+  .option('--to <day>', 'last UTC day included, YYYY-MM-DD')
+  .option('--group-by <groups>', 'comma-separated: day, model, provider, key, account')
   .option('--json', 'print JSON', false)
-  .action((options: { account: string; json: boolean }) => run((prisma) => usageCommand(prisma, options)));
+  .option('--csv', 'write CSV to stdout, streamed (the groups, or one totals record without --group-by)', false)
+  .action((options: UsageOptions) =>
+    run((prisma) => {
+      if (!isUsageReport(options)) return usageCommand(prisma, { account: options.account ?? '', json: options.json });
+      return options.csv ? usageCsvCommand(prisma, options, process.stdout) : usageReportCommand(prisma, options);
+    }),
+  );
+program
+  .command('debtors')
+  .description('the accounts that owe most, highest debt first')
+  .option('--limit <n>', 'how many (1 to 1000)', '20')
+  .option('--json', 'print JSON', false)
+  .action((options: { limit: string; json: boolean }) => run((prisma) => debtorsCommand(prisma, options)));
 program
   .command('reconcile')
   .description(
