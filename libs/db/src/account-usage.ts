@@ -1,4 +1,5 @@
 import type { PrismaClient } from './prisma-client';
+import { usageTotals } from './usage-report';
 
 /** An account's standing: what it owes and what it used, money as decimal strings. */
 export interface AccountUsage {
@@ -15,41 +16,15 @@ export interface AccountUsage {
 export async function getAccountUsage(prisma: PrismaClient, accountId: string): Promise<AccountUsage | null> {
   const account = await prisma.account.findUnique({ where: { id: accountId } });
   if (!account) return null;
-  const totals = await prisma.usageRecord.aggregate({
-    where: { accountId },
-    _count: { _all: true },
-    _sum: {
-      inputTokens: true,
-      outputTokens: true,
-      reasoningTokens: true,
-      cacheReadTokens: true,
-      cacheWriteTokens: true,
-      baseCost: true,
-      commission: true,
-      totalCost: true,
-    },
-  });
-  const sum = totals._sum;
-  const tokens = {
-    input: sum.inputTokens ?? 0,
-    output: sum.outputTokens ?? 0,
-    reasoning: sum.reasoningTokens ?? 0,
-    cacheRead: sum.cacheReadTokens ?? 0,
-    cacheWrite: sum.cacheWriteTokens ?? 0,
-    total: 0,
-  };
-  tokens.total = tokens.input + tokens.output + tokens.reasoning + tokens.cacheRead + tokens.cacheWrite;
+  // From the daily rollups: raw usage rows may have been deleted by retention (USAGE_RETENTION_DAYS).
+  const { requests, tokens, cost } = await usageTotals(prisma, { accountId });
   return {
     accountId: account.id,
     name: account.name,
     creditLimit: account.creditLimit.toFixed(),
     debt: account.debt.toFixed(),
-    requests: totals._count._all,
+    requests,
     tokens,
-    cost: {
-      base: sum.baseCost?.toFixed() ?? '0',
-      commission: sum.commission?.toFixed() ?? '0',
-      total: sum.totalCost?.toFixed() ?? '0',
-    },
+    cost,
   };
 }
