@@ -4,9 +4,8 @@
 // `--quick` uses 5,000 events, 100 accounts and 2 s of steady load.
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { createTestDatabase } from '@tollgate/db';
 // The gateway's own job options (retried without limit, completed jobs kept a day): the worker sees real jobs.
-import { METERING_JOB_OPTIONS } from '../apps/gateway/src/metering/metering-producer';
+import { createTestDatabase, METERING_JOB_OPTIONS } from '@tollgate/db';
 import { meteringEventFixture, uniqueName } from '@tollgate/testing';
 import { runCli } from '../apps/e2e/src/support/run-cli';
 import { startService } from '../apps/e2e/src/support/service-process';

@@ -17,6 +17,23 @@ export const METERING_BACKOFF_TYPE = 'metering-capped-exponential';
  */
 export const UNLIMITED_ATTEMPTS = 2 ** 31 - 1;
 
+/** The name of every metering job (BullMQ job names are labels; the job id is the request id). */
+export const METERING_JOB_NAME = 'usage';
+
+/**
+ * Job options of every metering job, for whoever puts an event on the queue (the gateway, a spool replay, `tollgate
+ * dlq retry`): retried for as long as it takes (a Postgres outage must delay billing, not drop it), with the billing
+ * worker's backoff — exponential from 1 s, capped (the worker enforces both whatever a job carries); completed jobs
+ * are kept a day (their ids turn a repeated enqueue of the same request into a no-op); anything that still fails is
+ * kept for inspection (and dead-lettered by the worker).
+ */
+export const METERING_JOB_OPTIONS = {
+  attempts: UNLIMITED_ATTEMPTS,
+  backoff: { type: METERING_BACKOFF_TYPE, delay: 1_000 },
+  removeOnComplete: { age: 24 * 3600, count: 100_000 },
+  removeOnFail: false,
+} as const;
+
 /** The file in SPOOL_DIR where a gateway appends the metering events it could not enqueue. */
 export const SPOOL_FILE_NAME = 'metering-events.jsonl';
 

@@ -1,21 +1,9 @@
 import { Job, type Queue } from 'bullmq';
 import type { Logger } from 'pino';
-import { METERING_BACKOFF_TYPE, UNLIMITED_ATTEMPTS } from '@tollgate/db';
+import { METERING_JOB_OPTIONS } from '@tollgate/db';
 import type { MeteringEvent } from '@tollgate/schemas';
 import { BulkEnqueuer } from './bulk-enqueuer';
 import type { EventSpool } from './event-spool';
-
-/**
- * Job options of every metering job: retried for as long as it takes (a Postgres outage must delay billing, not drop
- * it), with the billing worker's backoff — exponential from 1 s, capped (the worker enforces both whatever a job
- * carries); anything that still fails is kept for inspection (and dead-lettered by the worker).
- */
-export const METERING_JOB_OPTIONS = {
-  attempts: UNLIMITED_ATTEMPTS,
-  backoff: { type: METERING_BACKOFF_TYPE, delay: 1_000 },
-  removeOnComplete: { age: 24 * 3600, count: 100_000 },
-  removeOnFail: false,
-} as const;
 
 /**
  * Puts metering events on the BullMQ queue (`jobId` = request id, so a repeat is dropped; concurrent events go
