@@ -52,8 +52,9 @@ export function createMeteringWorker(input: {
   /** Copies a job to the dead-letter queue (once: its id is the dead-letter job id) and logs it at error level. */
   async function deadLetter(job: Job, reason: string): Promise<boolean> {
     if (job.id !== undefined && (await deadLetters.getJob(job.id))) return false;
-    await deadLetters.add('dead-letter', { reason, jobId: job.id, data: job.data as unknown }, { jobId: job.id, removeOnComplete: false, removeOnFail: false });
-    input.logger.error({ jobId: job.id, reason, attempts: job.attemptsMade }, 'metering event moved to the dead-letter queue: not recorded');
+    const attempts = Math.max(job.attemptsMade, job.attemptsStarted);
+    await deadLetters.add('dead-letter', { reason, jobId: job.id, data: job.data as unknown, attempts }, { jobId: job.id, removeOnComplete: false, removeOnFail: false });
+    input.logger.error({ jobId: job.id, reason, attempts }, 'metering event moved to the dead-letter queue: not recorded');
     return true;
   }
 

@@ -7,6 +7,7 @@ export * from './api-key-secret';
 export * from './apply-migrations';
 export * from './audit';
 export * from './database-errors';
+export * from './dead-letters';
 export * from './ensure-database';
 export * from './lightning-charges';
 export * from './metering-queue';
