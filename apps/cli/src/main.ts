@@ -5,6 +5,7 @@ import { applyMigrations, createPrismaClient, ensureDatabase, type PrismaClient 
 import { publishInvalidation } from '@tollgate/redis-state';
 import { limitsSetCommand, limitsShowCommand, listKeysCommand, revokeKeyCommand, suspendCommand, type Notify } from './admission-commands';
 import { createAccountCommand, createSpendTokenCommand, reconcileCommand, usageCommand, type CommandResult } from './commands';
+import { dlqListCommand, dlqRetryCommand, type DeadLetterLocation } from './dlq-commands';
 import { debtorsCommand, isUsageReport, usageCsvCommand, usageReportCommand, type UsageOptions } from './usage-commands';
 
 /** Opens the database (migrated), runs one command, prints its output and exits with its code. */
@@ -138,6 +139,27 @@ program
       withRedis(config, (connection) => reconcileCommand(prisma, { json: options.json, metering: { connection, queueName: config.METERING_QUEUE, spoolDir: config.SPOOL_DIR } })),
     ),
   );
+
+/** Runs a dead-letter command: the dead-letter queue lives in Redis, so no database is opened. */
+async function runDeadLetters(command: (location: DeadLetterLocation) => Promise<CommandResult>): Promise<void> {
+  const config = loadConfig();
+  const result = await withRedis(config, (connection) => command({ connection, queueName: config.METERING_QUEUE }));
+  (result.exitCode === 0 ? process.stdout : process.stderr).write(`${result.output}\n`);
+  process.exitCode = result.exitCode;
+}
+const dlq = program.command('dlq').description('metering events the billing worker could not record (uses REDIS_URL and METERING_QUEUE)');
+dlq
+  .command('list')
+  .description('dead-lettered events, oldest first, with the reason each was set aside')
+  .option('--limit <n>', 'how many to show', '20')
+  .option('--json', 'print JSON', false)
+  .action((options: { limit: string; json: boolean }) => runDeadLetters((location) => dlqListCommand(location, options)));
+dlq
+  .command('retry [id]')
+  .description('put a dead-lettered event (or --all of them) back on the metering queue, once its cause is fixed')
+  .option('--all', 'every dead-lettered event', false)
+  .option('--json', 'print JSON', false)
+  .action((id: string | undefined, options: { all: boolean; json: boolean }) => runDeadLetters((location) => dlqRetryCommand(location, { id, ...options })));
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`tollgate: ${error instanceof Error ? error.message : String(error)}\n`);
