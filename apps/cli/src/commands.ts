@@ -1,6 +1,17 @@
 import { z } from 'zod';
 import type { ConnectionOptions } from 'bullmq';
-import { createAccountWithKey, findAccountsOverLimit, findUnrecordedEvents, getAccountUsage, reconcileDebts, type PrismaClient, type UnrecordedGroup } from '@tollgate/db';
+import {
+  createAccountWithKey,
+  findAccountsOverLimit,
+  findUnrecordedEvents,
+  getAccountUsage,
+  reconcileDebts,
+  reconcilePayments,
+  reconcileUsageRollups,
+  type PaymentMismatch,
+  type PrismaClient,
+  type UnrecordedGroup,
+} from '@tollgate/db';
 import { decimalString } from '@tollgate/schemas';
 
 /** What a command prints and the exit code it ends with. */
@@ -77,22 +88,45 @@ export interface MeteringLocations {
 }
 
 /**
- * `tollgate reconcile`: every account's debt must equal the sum of its ledger entries, no account may owe more than
- * its credit limit (it was served more than it was allowed), and no metering event may wait outside the normal flow
- * — in the metering queue's failed set, the dead-letter queue or the local spool. Exit 1 while any is not so.
+ * `tollgate reconcile`: every account's debt must equal the sum of its ledger entries, its usage entries the sum of
+ * its daily rollups, and its payments of each kind the (negated) sum of their ledger entries, one entry per payment;
+ * no account may owe more than its credit limit (it was served more than it was allowed), and no metering event may
+ * wait outside the normal flow — in the metering queue's failed set, the dead-letter queue or the local spool. Exit 1
+ * while any is not so, listing each difference with both figures.
  */
 export async function reconcileCommand(prisma: PrismaClient, options: { json: boolean; metering: MeteringLocations }): Promise<CommandResult> {
-  const [debts, overLimit, unrecorded] = await Promise.all([reconcileDebts(prisma), findAccountsOverLimit(prisma), findUnrecordedEvents(options.metering)]);
+  const [debts, rollupMismatches, paymentMismatches, overLimit, unrecorded] = await Promise.all([
+    reconcileDebts(prisma),
+    reconcileUsageRollups(prisma),
+    reconcilePayments(prisma),
+    findAccountsOverLimit(prisma),
+    findUnrecordedEvents(options.metering),
+  ]);
   const waiting = unrecorded.failed.count + unrecorded.deadLetters.count + unrecorded.spooled.count;
-  const ok = debts.mismatches.length === 0 && overLimit.length === 0 && waiting === 0;
-  if (options.json) return { output: JSON.stringify({ ok, ...debts, overLimit, unrecorded }), exitCode: ok ? 0 : 1 };
-  if (ok) return { output: `ok: ${debts.checked} account(s), every debt equals its ledger and is within its credit limit; no metering event waits unrecorded`, exitCode: 0 };
+  const ok = debts.mismatches.length === 0 && rollupMismatches.length === 0 && paymentMismatches.length === 0 && overLimit.length === 0 && waiting === 0;
+  if (options.json) return { output: JSON.stringify({ ok, ...debts, rollupMismatches, paymentMismatches, overLimit, unrecorded }), exitCode: ok ? 0 : 1 };
+  if (ok) {
+    return {
+      output:
+        `ok: ${debts.checked} account(s), every debt equals its ledger and is within its credit limit, usage equals the daily rollups ` +
+        'and every payment its ledger entry; no metering event waits unrecorded',
+      exitCode: 0,
+    };
+  }
   const lines: string[] = [];
   if (debts.mismatches.length > 0) {
     lines.push(`MISMATCH: ${debts.mismatches.length} of ${debts.checked} account(s) differ from their ledger:`);
     lines.push(...debts.mismatches.map((row) => `  ${row.accountId} (${row.name}): debt ${row.debt} ≠ ledger ${row.ledgerSum}`));
   } else {
     lines.push(`${debts.checked} account(s), every debt equals its ledger`);
+  }
+  if (rollupMismatches.length > 0) {
+    lines.push(`ROLLUP MISMATCH: ${rollupMismatches.length} account(s) whose usage ledger entries differ from their daily rollups:`);
+    lines.push(...rollupMismatches.map((row) => `  ${row.accountId} (${row.name}): usage ledger ${row.usageLedger} ≠ daily rollups ${row.rollupTotal}`));
+  }
+  if (paymentMismatches.length > 0) {
+    lines.push(`PAYMENT MISMATCH: ${paymentMismatches.length} account/kind(s) whose payments differ from their ledger entries:`);
+    lines.push(...paymentMismatches.map(describePaymentMismatch));
   }
   if (overLimit.length > 0) {
     lines.push(`OVER LIMIT: ${overLimit.length} account(s) owe more than their credit limit:`);
@@ -108,4 +142,11 @@ export async function reconcileCommand(prisma: PrismaClient, options: { json: bo
     group(`spooled in ${unrecorded.spooled.directory} [${unrecorded.spooled.files.join(', ')}]`, unrecorded.spooled);
   }
   return { output: lines.join('\n'), exitCode: 1 };
+}
+
+function describePaymentMismatch(row: PaymentMismatch): string {
+  const parts = [`${row.kind} payments ${row.payments} ${row.payments === row.ledger ? '=' : '≠'} ledger ${row.ledger} (−Σ ${row.kind} entries)`];
+  if (row.entriesWithoutPayment > 0) parts.push(`${row.entriesWithoutPayment} ${row.kind} ledger entr${row.entriesWithoutPayment === 1 ? 'y' : 'ies'} without a matching payment`);
+  if (row.paymentsWithoutEntry > 0) parts.push(`${row.paymentsWithoutEntry} payment(s) without a matching ledger entry`);
+  return `  ${row.accountId} (${row.name}): ${parts.join('; ')}`;
 }
