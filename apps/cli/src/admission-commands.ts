@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { accountOfKey, getLimits, listApiKeys, revokeApiKey, setAccountLimits, setAccountSuspended, setKeyLimits, type PrismaClient } from '@tollgate/db';
+import { accountOfKey, adminRevokeKey, adminSetKeyLimits, adminUpdateAccount, getLimits, listApiKeys, type PrismaClient } from '@tollgate/db';
 import type { Invalidation } from '@tollgate/redis-state';
+import { cliActor } from './cli-actor';
 import { creditLimitSchema, type CommandResult } from './commands';
 
 /** Tells every gateway replica to drop what it caches; resolves to how many were told. */
@@ -51,7 +52,10 @@ export async function limitsSetCommand(
   }
   if (rpm.value === undefined && tpm.value === undefined && options.creditLimit === undefined) return usage('nothing to set: give --rpm, --tpm or --credit-limit');
   const change = { rpm: rpm.value, tpm: tpm.value };
-  const stored = options.account ? await setAccountLimits(prisma, id, { ...change, creditLimit: options.creditLimit }) : await setKeyLimits(prisma, id, change);
+  // Audited as the OS user running the command, like every operator write.
+  const stored = options.account
+    ? await adminUpdateAccount(prisma, cliActor(), id, { ...change, creditLimit: options.creditLimit }).then((account) => account && { rpm: account.rpm, tpm: account.tpm, creditLimit: account.creditLimit })
+    : await adminSetKeyLimits(prisma, cliActor(), id, change).then((key) => key && { rpm: key.rpm, tpm: key.tpm });
   if (!stored) return { output: `no ${options.account ? 'account' : 'key'} ${id}`, exitCode: 1 };
   const told = await announce(notify, options.account ? { accountId: id } : { apiKeyId: id });
   if (options.json) return { output: JSON.stringify({ [options.account ? 'accountId' : 'apiKeyId']: id, ...stored }), exitCode: 0 };
@@ -84,7 +88,7 @@ export async function limitsShowCommand(prisma: PrismaClient, options: { account
 /** `tollgate accounts suspend|resume ID`: refused at once (403 account_suspended) on every replica, or served again. */
 export async function suspendCommand(prisma: PrismaClient, notify: Notify, options: { account: string; suspended: boolean }): Promise<CommandResult> {
   if (!uuid.safeParse(options.account).success) return usage(`${options.account}: not an account id (a UUID)`);
-  if (!(await setAccountSuspended(prisma, options.account, options.suspended))) return { output: `no account ${options.account}`, exitCode: 1 };
+  if (!(await adminUpdateAccount(prisma, cliActor(), options.account, { suspended: options.suspended }))) return { output: `no account ${options.account}`, exitCode: 1 };
   const told = await announce(notify, { accountId: options.account });
   return { output: `Account ${options.account} ${options.suspended ? 'suspended' : 'resumed'}; ${told}`, exitCode: 0 };
 }
@@ -92,10 +96,10 @@ export async function suspendCommand(prisma: PrismaClient, notify: Notify, optio
 /** `tollgate keys revoke KEY_ID`: the key stops working on every replica at once. */
 export async function revokeKeyCommand(prisma: PrismaClient, notify: Notify, options: { key: string }): Promise<CommandResult> {
   if (!uuid.safeParse(options.key).success) return usage(`${options.key}: not a key id (a UUID; see tollgate keys list)`);
-  const revoked = await revokeApiKey(prisma, options.key);
-  if (!revoked && !(await accountOfKey(prisma, options.key))) return { output: `no key ${options.key}`, exitCode: 1 };
+  const revoked = await adminRevokeKey(prisma, cliActor(), options.key);
+  if (!revoked) return { output: `no key ${options.key}`, exitCode: 1 };
   const told = await announce(notify, { apiKeyId: options.key });
-  return { output: `Key ${options.key} ${revoked ? 'revoked' : 'was already revoked'}; ${told}`, exitCode: 0 };
+  return { output: `Key ${options.key} ${revoked.already ? 'was already revoked' : 'revoked'}; ${told}`, exitCode: 0 };
 }
 
 /** `tollgate keys list --account ID`: prefix, name, created, last used, revoked — never the key. */

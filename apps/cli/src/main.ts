@@ -2,10 +2,12 @@ import { Command } from 'commander';
 import { Redis } from 'ioredis';
 import { loadConfig, type Config } from '@tollgate/config';
 import { applyMigrations, createPrismaClient, ensureDatabase, type PrismaClient } from '@tollgate/db';
-import { publishInvalidation } from '@tollgate/redis-state';
+import { publishCommittedDebt, publishInvalidation } from '@tollgate/redis-state';
+import { auditCommand, createKeyCommand, listAccountsCommand, showAccountCommand } from './account-commands';
 import { limitsSetCommand, limitsShowCommand, listKeysCommand, revokeKeyCommand, suspendCommand, type Notify } from './admission-commands';
 import { createAccountCommand, createSpendTokenCommand, reconcileCommand, usageCommand, type CommandResult } from './commands';
 import { dlqListCommand, dlqRetryCommand, type DeadLetterLocation } from './dlq-commands';
+import { settleCommand, topupCommand, type PaymentOptions, type PublishDebt } from './payment-commands';
 import { debtorsCommand, isUsageReport, usageCsvCommand, usageReportCommand, type UsageOptions } from './usage-commands';
 
 /** Opens the database (migrated), runs one command, prints its output and exits with its code. */
@@ -40,7 +42,12 @@ function runNotifying(command: (prisma: PrismaClient, notify: Notify) => Promise
   return run((prisma, config) => withRedis(config, (connection) => command(prisma, (invalidation) => publishInvalidation(connection, invalidation))));
 }
 
-const program = new Command('tollgate').description('tollgate operator command (uses DATABASE_URL; reconcile, keys revoke, limits set and accounts suspend|resume also REDIS_URL)');
+/** Runs a command that lowers a debt (a payment), publishing the new debt to the gateways' funds view over Redis. */
+function runPublishingDebt(command: (prisma: PrismaClient, publish: PublishDebt) => Promise<CommandResult>): Promise<void> {
+  return run((prisma, config) => withRedis(config, (connection) => command(prisma, (account) => publishCommittedDebt(connection, account))));
+}
+
+const program = new Command('tollgate').description('tollgate operator command (uses DATABASE_URL; reconcile, topup, settle, keys revoke, limits set and accounts suspend|resume also REDIS_URL)');
 const accounts = program.command('accounts').description('manage accounts');
 accounts
   .command('create')
@@ -57,7 +64,29 @@ accounts
   .command('resume <id>')
   .description('serve a suspended account again')
   .action((account: string) => runNotifying((prisma, notify) => suspendCommand(prisma, notify, { account, suspended: false })));
+accounts
+  .command('list')
+  .description('accounts with debt, credit limit, available funds, status and last use; oldest first, a page at a time')
+  .option('--name <part>', 'part of the name, any letter case')
+  .option('--status <status>', 'active or suspended')
+  .option('--limit <n>', 'accounts per page (1-200)', '50')
+  .option('--cursor <cursor>', 'the page after the one that printed it')
+  .option('--json', 'print JSON', false)
+  .action((options: { name?: string; status?: string; limit: string; cursor?: string; json: boolean }) => run((prisma) => listAccountsCommand(prisma, options)));
+accounts
+  .command('show <id>')
+  .description('one account: debt, credit limit, available funds, status, limits, last use')
+  .option('--json', 'print JSON', false)
+  .action((account: string, options: { json: boolean }) => run((prisma) => showAccountCommand(prisma, { account, json: options.json })));
 const keys = program.command('keys').description("manage an account's API keys");
+keys
+  .command('create')
+  .description('issue another key for an account (shown once)')
+  .requiredOption('--account <id>', 'account id')
+  .option('--name <name>', 'label')
+  .option('--expires-in-days <days>', 'days until the key expires')
+  .option('--json', 'print JSON', false)
+  .action((options: { account: string; name?: string; expiresInDays?: string; json: boolean }) => run((prisma) => createKeyCommand(prisma, options)));
 keys
   .command('list')
   .description("an account's keys: prefix, name, created, last used, revoked")
@@ -128,10 +157,31 @@ program
   .option('--json', 'print JSON', false)
   .action((options: { limit: string; json: boolean }) => run((prisma) => debtorsCommand(prisma, options)));
 program
+  .command('topup')
+  .description("record prepaid credit: a payment whose ledger entry lowers the account's debt, raising its available funds on every gateway at once")
+  .requiredOption('--account <id>', 'account id')
+  .requiredOption('--amount <usd>', 'USD, a decimal > 0 (at most 18 decimal places)')
+  .option('--reference <reference>', 'what paid it: a receipt, a transfer id')
+  .option('--description <text>', 'a note kept with the payment')
+  .option('--idempotency-key <key>', 'the same key with the same details records once; with other details it is refused (exit 1)')
+  .option('--json', 'print JSON', false)
+  .action((options: PaymentOptions) => runPublishingDebt((prisma, publish) => topupCommand(prisma, publish, options)));
+program
+  .command('settle')
+  .description("record a payment of debt (an invoice paid): its ledger entry lowers the account's debt, on every gateway at once")
+  .requiredOption('--account <id>', 'account id')
+  .requiredOption('--amount <usd>', 'USD, a decimal > 0 (at most 18 decimal places)')
+  .requiredOption('--reference <reference>', 'what paid it: an invoice number, a transaction hash')
+  .option('--description <text>', 'a note kept with the payment')
+  .option('--idempotency-key <key>', 'the same key with the same details records once; with other details it is refused (exit 1)')
+  .option('--json', 'print JSON', false)
+  .action((options: PaymentOptions) => runPublishingDebt((prisma, publish) => settleCommand(prisma, publish, options)));
+program
   .command('reconcile')
   .description(
-    'check that every debt equals the sum of its ledger entries and that no metering event waits unrecorded ' +
-      '(failed jobs, dead letters, spool files in SPOOL_DIR); exit 1 otherwise',
+    'check that every debt equals the sum of its ledger entries, usage entries the daily rollups and payments their ledger ' +
+      'entries, that no debt exceeds its credit limit and that no metering event waits unrecorded (failed jobs, dead ' +
+      'letters, spool files in SPOOL_DIR); exit 1 listing each difference otherwise',
   )
   .option('--json', 'print JSON', false)
   .action((options: { json: boolean }) =>
@@ -160,6 +210,16 @@ dlq
   .option('--all', 'every dead-lettered event', false)
   .option('--json', 'print JSON', false)
   .action((id: string | undefined, options: { all: boolean; json: boolean }) => runDeadLetters((location) => dlqRetryCommand(location, { id, ...options })));
+
+program
+  .command('audit')
+  .description('every operator write (admin API and this command): who, what, before, after; newest first')
+  .option('--target-type <type>', 'account or key')
+  .option('--target-id <id>', 'the account or key id')
+  .option('--limit <n>', 'entries per page (1-500)', '50')
+  .option('--cursor <cursor>', 'the page after the one that printed it')
+  .option('--json', 'print JSON', false)
+  .action((options: { targetType?: string; targetId?: string; limit: string; cursor?: string; json: boolean }) => run((prisma) => auditCommand(prisma, options)));
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`tollgate: ${error instanceof Error ? error.message : String(error)}\n`);

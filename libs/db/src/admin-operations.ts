@@ -142,3 +142,14 @@ export async function adminRevokeKey(prisma: PrismaClient, actor: string, apiKey
     return { key: keyView(after), already: false };
   });
 }
+
+/** Sets a key's own per-minute limits (absent fields stay) and audits it; null when there is no such key. */
+export async function adminSetKeyLimits(prisma: PrismaClient, actor: string, apiKeyId: string, change: { rpm?: number | null; tpm?: number | null }): Promise<KeyView | null> {
+  return prisma.$transaction(async (tx) => {
+    const before = await tx.apiKey.findUnique({ where: { id: apiKeyId } });
+    if (!before) return null;
+    const after = await tx.apiKey.update({ where: { id: apiKeyId }, data: { rpmLimit: change.rpm, tpmLimit: change.tpm } });
+    await recordAudit(tx, { actor, action: 'key.limits', targetType: 'key', targetId: apiKeyId, before: { rpm: before.rpmLimit, tpm: before.tpmLimit }, after: { rpm: after.rpmLimit, tpm: after.tpmLimit } });
+    return keyView(after);
+  });
+}
