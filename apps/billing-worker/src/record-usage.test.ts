@@ -3,7 +3,7 @@ import { createAccountWithKey, createTestDatabase, databaseRejection, NO_KEY, Pr
 import { priceUsage, sumDecimals } from '@tollgate/billing';
 import type { MeteringEvent } from '@tollgate/schemas';
 import { recordUsage, recordUsageBatch } from './record-usage';
-import { meteringEventFixture as testEvent } from '@tollgate/testing';
+import { meteringEventFixture as testEvent, seededRandom } from '@tollgate/testing';
 
 describe('recordUsage', () => {
   let db: TestDatabase;
@@ -62,18 +62,6 @@ describe('recordUsage', () => {
     expect(await db.prisma.usageRecord.count({ where: { requestId: event.requestId } })).toBe(0);
   });
 });
-
-/** A deterministic pseudo-random sequence (mulberry32), so a failing mix of events can be replayed. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let value = state;
-    value = Math.imul(value ^ (value >>> 15), value | 1);
-    value ^= value + Math.imul(value ^ (value >>> 7), value | 61);
-    return ((value ^ (value >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** One rollup as compared: every figure a string, so counts, token sums and money compare exactly. */
 interface RollupFigures {
