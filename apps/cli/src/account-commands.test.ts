@@ -52,7 +52,7 @@ describe('tollgate accounts list|show, keys create, audit', () => {
     await limitsSetCommand(db.prisma, notify, { account: ids[1], rpm: '60', creditLimit: '12', json: false });
     await revokeKeyCommand(db.prisma, notify, { key: issued.key.id });
     const accountAudit = JSON.parse((await auditCommand(db.prisma, { targetType: 'account', targetId: ids[1], json: true })).output) as { data: Array<{ action: string; actor: string; before: unknown; after: unknown }> };
-    expect(accountAudit.data.map((entry) => entry.action)).toEqual(['account.update', 'account.suspend']);
+    expect(accountAudit.data.map((entry) => entry.action)).toEqual(['account.update', 'account.suspend', 'account.create']);
     expect(accountAudit.data[0]).toMatchObject({ actor: cliActor(), before: { creditLimit: '10', rpm: null }, after: { creditLimit: '12', rpm: 60 } });
     const keyAudit = JSON.parse((await auditCommand(db.prisma, { targetType: 'key', targetId: issued.key.id, json: true })).output) as { data: Array<{ action: string }> };
     expect(keyAudit.data.map((entry) => entry.action)).toEqual(['key.revoke', 'key.create']);

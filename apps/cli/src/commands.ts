@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { ConnectionOptions } from 'bullmq';
 import {
-  createAccountWithKey,
+  adminCreateAccount,
   findAccountsOverLimit,
   findUnrecordedEvents,
   getAccountUsage,
@@ -13,6 +13,7 @@ import {
   type UnrecordedGroup,
 } from '@tollgate/db';
 import { decimalString } from '@tollgate/schemas';
+import { cliActor } from './cli-actor';
 
 /** What a command prints and the exit code it ends with. */
 export interface CommandResult {
@@ -30,9 +31,9 @@ export async function createAccountCommand(
 ): Promise<CommandResult> {
   const creditLimit = creditLimitSchema.safeParse(options.creditLimit);
   if (!creditLimit.success) return { output: `--credit-limit ${options.creditLimit}: must be a decimal amount in USD, e.g. 25.00`, exitCode: 2 };
-  const created = await createAccountWithKey(prisma, { name: options.name, creditLimit: creditLimit.data });
+  const created = await adminCreateAccount(prisma, cliActor(), { name: options.name, creditLimit: creditLimit.data });
   if (options.json) {
-    return { output: JSON.stringify({ account: created.account, apiKey: created.apiKey }), exitCode: 0 };
+    return { output: JSON.stringify({ account: created.account, apiKeyId: created.key.id, apiKey: created.apiKey }), exitCode: 0 };
   }
   return {
     output: [
@@ -53,7 +54,7 @@ export async function createSpendTokenCommand(
   const days = options.expiresInDays === undefined ? undefined : Number(options.expiresInDays);
   if (days !== undefined && !(Number.isInteger(days) && days > 0)) return { output: `--expires-in-days ${options.expiresInDays}: must be a whole number of days`, exitCode: 2 };
   const expiresAt = days === undefined ? undefined : new Date(Date.now() + days * 24 * 3600 * 1000);
-  const created = await createAccountWithKey(prisma, { name: options.name, creditLimit: amount.data, spendToken: true, expiresAt });
+  const created = await adminCreateAccount(prisma, cliActor(), { name: options.name, creditLimit: amount.data, spendToken: true, expiresAt });
   const summary = { account: created.account, spendToken: created.apiKey, expiresAt: expiresAt?.toISOString() ?? null };
   if (options.json) return { output: JSON.stringify(summary), exitCode: 0 };
   return {

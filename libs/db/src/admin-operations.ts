@@ -1,5 +1,5 @@
 import { getAccountView, type AccountView } from './account-directory';
-import { displayPrefix, generateApiKey, hashApiKey } from './api-key-secret';
+import { displayPrefix, generateApiKey, hashApiKey, SPEND_TOKEN_PREFIX } from './api-key-secret';
 import { recordAudit } from './audit';
 import type { PrismaClient } from './prisma-client';
 
@@ -53,16 +53,21 @@ export async function listKeys(prisma: PrismaClient, accountId: string): Promise
   return (await prisma.apiKey.findMany({ where: { accountId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] })).map(keyView);
 }
 
-/** Creates an account (credit limit USD, optional per-minute limits) with its first key, shown once. */
+/**
+ * Creates an account (credit limit USD, optional per-minute limits) with its first key, shown once. A spend token is
+ * the same with the `tgst_` prefix: its account's credit limit is the prepaid amount, and it may expire.
+ */
 export async function adminCreateAccount(
   prisma: PrismaClient,
   actor: string,
-  input: { name: string; creditLimit: string; rpm?: number | null; tpm?: number | null; keyName?: string },
+  input: { name: string; creditLimit: string; rpm?: number | null; tpm?: number | null; keyName?: string; spendToken?: boolean; expiresAt?: Date },
 ): Promise<{ account: AccountView; key: KeyView; apiKey: string }> {
-  const apiKey = generateApiKey();
+  const apiKey = generateApiKey(input.spendToken ? SPEND_TOKEN_PREFIX : undefined);
   const ids = await prisma.$transaction(async (tx) => {
     const account = await tx.account.create({ data: { name: input.name, creditLimit: input.creditLimit, rpmLimit: input.rpm, tpmLimit: input.tpm } });
-    const key = await tx.apiKey.create({ data: { accountId: account.id, keyHash: hashApiKey(apiKey), displayPrefix: displayPrefix(apiKey), name: input.keyName } });
+    const key = await tx.apiKey.create({
+      data: { accountId: account.id, keyHash: hashApiKey(apiKey), displayPrefix: displayPrefix(apiKey), name: input.keyName, expiresAt: input.expiresAt },
+    });
     await recordAudit(tx, {
       actor,
       action: 'account.create',
