@@ -1,4 +1,5 @@
 import type { Queue } from 'bullmq';
+import { METERING_JOB_NAME } from '@tollgate/db';
 import type { MeteringEvent } from '@tollgate/schemas';
 
 interface Waiting {
@@ -59,7 +60,7 @@ export class BulkEnqueuer {
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`enqueue timed out after ${this.options.timeoutMs} ms`)), this.options.timeoutMs);
     });
-    const jobs = group.map(({ event }) => ({ name: 'usage', data: event, opts: { ...this.jobOptions, jobId: event.requestId } }));
+    const jobs = group.map(({ event }) => ({ name: METERING_JOB_NAME, data: event, opts: { ...this.jobOptions, jobId: event.requestId } }));
     Promise.race([this.queue.addBulk(jobs), timeout])
       .then(
         () => group.forEach((waiting) => waiting.resolve()),
