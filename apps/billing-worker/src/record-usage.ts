@@ -47,13 +47,13 @@ export async function recordUsageBatch(prisma: PrismaClient, events: readonly Me
           e->'usage'->>'source' AS usage_source, (e->'cost'->>'base')::numeric AS base_cost,
           (e->'cost'->>'commission')::numeric AS commission, (e->'cost'->>'total')::numeric AS total_cost,
           (e->'timings'->>'startedAt')::timestamptz AS started_at, (e->'timings'->>'durationMs')::int AS duration_ms,
-          coalesce((e->>'exceededReservation')::boolean, false) AS exceeded_reservation, e AS event
+          coalesce((e->>'exceededReservation')::boolean, false) AS exceeded_reservation, e->>'walletAddress' AS wallet_address, e AS event
         FROM jsonb_array_elements(${JSON.stringify(unique)}::jsonb) AS e
       ),
       inserted AS (
         INSERT INTO usage_records (request_id, account_id, api_key_id, auth_method, model, provider, status, streamed,
           input_tokens, output_tokens, reasoning_tokens, cache_read_tokens, cache_write_tokens, usage_source, base_cost,
-          commission, total_cost, started_at, duration_ms, exceeded_reservation, event)
+          commission, total_cost, started_at, duration_ms, exceeded_reservation, wallet_address, event)
         SELECT * FROM input
         WHERE NOT EXISTS (SELECT 1 FROM ledger_entries AS l WHERE l.request_id = input.request_id)
         ON CONFLICT (request_id) DO NOTHING

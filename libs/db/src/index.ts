@@ -18,3 +18,4 @@ export * from './test-database';
 export * from './unrecorded-events';
 export * from './usage-daily';
 export * from './usage-report';
+export * from './wallet-accounts';

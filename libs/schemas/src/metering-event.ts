@@ -13,6 +13,9 @@ export const requestIdSchema = z
   .regex(/^[A-Za-z0-9_.-]{8,128}$/, 'request id: 8-128 of A-Z a-z 0-9 _ . -')
   .refine((value) => !/^\d+$/.test(value), 'request id must not be all digits');
 
+/** An Ethereum address as tollgate stores it: lower-case hex. */
+export const walletAddressSchema = z.string().regex(/^0x[0-9a-f]{40}$/, 'a lower-case 0x address of 40 hex digits');
+
 export const authMethodSchema = z.enum(['api-key', 'spend-token', 'jwt', 'x402', 'l402']);
 export type AuthMethod = z.infer<typeof authMethodSchema>;
 
@@ -32,6 +35,8 @@ export const meteringEventV1Schema = z.object({
   accountId: z.uuid(),
   apiKeyId: z.uuid().nullable(),
   authMethod: authMethodSchema,
+  /** The wallet the request is associated with (a wallet JWT, an x402 payer): a lower-case 0x address. */
+  walletAddress: walletAddressSchema.optional(),
   /** The catalog id the caller was served by (after any fallback), e.g. `openai/gpt-4o`. */
   model: z.string().min(1),
   provider: z.string().min(1),

@@ -6,6 +6,8 @@ export interface Caller {
   accountId: string;
   apiKeyId: string | null;
   authMethod: AuthMethod;
+  /** The wallet the caller proved it holds (a wallet JWT, an x402 payment): recorded with its usage. */
+  walletAddress?: string;
   creditLimit: string;
   expiresAt: Date | null;
   /** Per-minute limits stored for the key and the account (null = the configured default). */

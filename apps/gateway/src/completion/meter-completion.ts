@@ -41,6 +41,7 @@ export async function meterCompletion(
     accountId: context.caller.accountId,
     apiKeyId: context.caller.apiKeyId,
     authMethod: context.caller.authMethod,
+    ...(context.caller.walletAddress ? { walletAddress: context.caller.walletAddress } : {}),
     model: input.entry.id,
     provider: input.entry.provider,
     usage: input.usage,
