@@ -75,7 +75,7 @@ describe('tollgate limits, keys and suspension', () => {
     expect((await revokeKeyCommand(db.prisma, notify, { key: apiKeyId })).output).toContain('already revoked');
     const listed = JSON.parse((await listKeysCommand(db.prisma, { account: account.id, json: true })).output) as Array<Record<string, unknown>>;
     expect(listed).toEqual([
-      { apiKeyId, prefix: apiKey.slice(0, 9), name: null, createdAt: expect.any(String), lastUsedAt: null, revokedAt: expect.any(String), expiresAt: null },
+      { id: apiKeyId, accountId: account.id, prefix: apiKey.slice(0, 9), name: null, createdAt: expect.any(String), lastUsedAt: null, revokedAt: expect.any(String), expiresAt: null, rpm: null, tpm: null },
     ]);
     expect(JSON.stringify(listed)).not.toContain(apiKey);
   });

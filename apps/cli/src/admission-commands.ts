@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { accountOfKey, adminRevokeKey, adminSetKeyLimits, adminUpdateAccount, getLimits, listApiKeys, type PrismaClient } from '@tollgate/db';
+import { accountOfKey, adminRevokeKey, adminSetKeyLimits, adminUpdateAccount, getLimits, listKeys, type PrismaClient } from '@tollgate/db';
 import type { Invalidation } from '@tollgate/redis-state';
 import { cliActor } from './cli-actor';
 import { creditLimitSchema, type CommandResult } from './commands';
@@ -102,17 +102,17 @@ export async function revokeKeyCommand(prisma: PrismaClient, notify: Notify, opt
   return { output: `Key ${options.key} ${revoked.already ? 'was already revoked' : 'revoked'}; ${told}`, exitCode: 0 };
 }
 
-/** `tollgate keys list --account ID`: prefix, name, created, last used, revoked — never the key. */
+/** `tollgate keys list --account ID`: prefix, name, created, last used, revoked, limits — never the key. */
 export async function listKeysCommand(prisma: PrismaClient, options: { account: string; json: boolean }): Promise<CommandResult> {
   if (!uuid.safeParse(options.account).success) return usage(`--account ${options.account}: not an account id (a UUID)`);
-  const keys = await listApiKeys(prisma, options.account);
+  const keys = await listKeys(prisma, options.account);
   if (options.json) return { output: JSON.stringify(keys), exitCode: 0 };
   if (keys.length === 0) return { output: `no keys for account ${options.account}`, exitCode: 0 };
   return {
     output: keys
       .map(
         (key) =>
-          `${key.apiKeyId}  ${key.prefix}…  ${key.name ?? '-'}  created ${key.createdAt}  last used ${key.lastUsedAt ?? 'never'}${key.revokedAt ? `  REVOKED ${key.revokedAt}` : ''}${key.expiresAt ? `  expires ${key.expiresAt}` : ''}`,
+          `${key.id}  ${key.prefix}…  ${key.name ?? '-'}  created ${key.createdAt}  last used ${key.lastUsedAt ?? 'never'}${key.revokedAt ? `  REVOKED ${key.revokedAt}` : ''}${key.expiresAt ? `  expires ${key.expiresAt}` : ''}`,
       )
       .join('\n'),
     exitCode: 0,

@@ -57,17 +57,3 @@ export async function setAccountSuspended(prisma: PrismaClient, accountId: strin
   const updated = await prisma.account.updateMany({ where: { id: accountId }, data: { suspendedAt: suspended ? new Date() : null } });
   return updated.count === 1;
 }
-
-/** An account's keys as operators see them: never the key itself. */
-export async function listApiKeys(prisma: PrismaClient, accountId: string) {
-  const keys = await prisma.apiKey.findMany({ where: { accountId }, orderBy: { createdAt: 'asc' } });
-  return keys.map((key) => ({
-    apiKeyId: key.id,
-    prefix: key.displayPrefix,
-    name: key.name,
-    createdAt: key.createdAt.toISOString(),
-    lastUsedAt: key.lastUsedAt?.toISOString() ?? null,
-    revokedAt: key.revokedAt?.toISOString() ?? null,
-    expiresAt: key.expiresAt?.toISOString() ?? null,
-  }));
-}
