@@ -1,3 +1,4 @@
+import { normalizeDecimal } from './numeric-text';
 import { Prisma, type PrismaClient } from './prisma-client';
 
 /** An account as operators see it: money as decimal strings, available funds = credit limit − debt. */
@@ -34,11 +35,6 @@ interface AccountRow {
   tpm_limit: number | null;
   created_at: Date;
   last_used_at: Date | null;
-}
-
-/** NUMERIC text without trailing zeros ('1.500000' → '1.5', '0.000' → '0'). */
-export function normalizeDecimal(value: string): string {
-  return value.includes('.') ? value.replace(/0+$/, '').replace(/\.$/, '') : value;
 }
 
 const SELECT_ACCOUNT = Prisma.sql`

@@ -11,6 +11,7 @@ export * from './dead-letters';
 export * from './ensure-database';
 export * from './lightning-charges';
 export * from './metering-queue';
+export * from './numeric-text';
 export * from './payments';
 export * from './prisma-client';
 export * from './reconcile';

@@ -1,3 +1,4 @@
+import { normalizeDecimal } from './numeric-text';
 import type { PrismaClient } from './prisma-client';
 
 /** An account whose recorded debt is not the sum of its ledger entries. */
@@ -23,13 +24,10 @@ export async function reconcileDebts(prisma: PrismaClient): Promise<{ checked: n
     checked: rows.length,
     mismatches: rows
       .filter((row) => !row.matches)
-      .map((row) => ({ accountId: row.id, name: row.name, debt: stripZeros(row.debt), ledgerSum: stripZeros(row.ledger_sum) })),
+      .map((row) => ({ accountId: row.id, name: row.name, debt: normalizeDecimal(row.debt), ledgerSum: normalizeDecimal(row.ledger_sum) })),
   };
 }
 
-function stripZeros(value: string): string {
-  return value.includes('.') ? value.replace(/0+$/, '').replace(/\.$/, '') : value;
-}
 
 /** An account whose recorded debt is above its credit limit: it was served more than it was allowed. */
 export interface OverLimitAccount {
@@ -46,7 +44,7 @@ export async function findAccountsOverLimit(prisma: PrismaClient): Promise<OverL
   const rows = await prisma.$queryRaw<Array<{ id: string; name: string; debt: string; credit_limit: string; over: string }>>`
     SELECT id::text AS id, name, debt::text AS debt, credit_limit::text AS credit_limit, (debt - credit_limit)::text AS over
     FROM accounts WHERE debt > credit_limit ORDER BY debt - credit_limit DESC, id`;
-  return rows.map((row) => ({ accountId: row.id, name: row.name, debt: stripZeros(row.debt), creditLimit: stripZeros(row.credit_limit), over: stripZeros(row.over) }));
+  return rows.map((row) => ({ accountId: row.id, name: row.name, debt: normalizeDecimal(row.debt), creditLimit: normalizeDecimal(row.credit_limit), over: normalizeDecimal(row.over) }));
 }
 
 /** An account whose usage ledger entries do not add up to its daily rollups (`usage_daily`). */
@@ -74,7 +72,7 @@ export async function reconcileUsageRollups(prisma: PrismaClient): Promise<Rollu
     LEFT JOIN rollups ON rollups.account_id = a.id
     WHERE COALESCE(ledger.total, 0) <> COALESCE(rollups.total, 0)
     ORDER BY a.created_at, a.id`;
-  return rows.map((row) => ({ accountId: row.id, name: row.name, usageLedger: stripZeros(row.usage_ledger), rollupTotal: stripZeros(row.rollup_total) }));
+  return rows.map((row) => ({ accountId: row.id, name: row.name, usageLedger: normalizeDecimal(row.usage_ledger), rollupTotal: normalizeDecimal(row.rollup_total) }));
 }
 
 /** An account whose payments of one kind and the ledger entries of that kind disagree. */
@@ -124,8 +122,8 @@ export async function reconcilePayments(prisma: PrismaClient): Promise<PaymentMi
     accountId: row.id,
     name: row.name,
     kind: row.kind,
-    payments: stripZeros(row.payments),
-    ledger: stripZeros(row.ledger),
+    payments: normalizeDecimal(row.payments),
+    ledger: normalizeDecimal(row.ledger),
     entriesWithoutPayment: row.entries_without_payment,
     paymentsWithoutEntry: row.payments_without_entry,
   }));

@@ -1,3 +1,4 @@
+import { normalizeDecimal } from './numeric-text';
 import { Prisma, type PrismaClient } from './prisma-client';
 import { NO_KEY } from './usage-daily';
 
@@ -83,11 +84,6 @@ interface FiguresRow {
   total_cost: string;
 }
 
-/** NUMERIC text without trailing zeros ('1.500000' → '1.5', '0.000000' → '0'), as reconcile prints money. */
-function normalizeMoney(value: string): string {
-  return value.includes('.') ? value.replace(/0+$/, '').replace(/\.$/, '') : value;
-}
-
 /** A BIGINT sum as a number; beyond 2^53 a number would silently round, so that is an error instead. */
 function toCount(value: string): number {
   const count = Number(value);
@@ -106,7 +102,7 @@ function toFigures(row: FiguresRow): UsageFigures {
       cacheWrite: toCount(row.cache_write_tokens),
       total: toCount(row.total_tokens),
     },
-    cost: { base: normalizeMoney(row.base_cost), commission: normalizeMoney(row.commission), total: normalizeMoney(row.total_cost) },
+    cost: { base: normalizeDecimal(row.base_cost), commission: normalizeDecimal(row.commission), total: normalizeDecimal(row.total_cost) },
   };
 }
 
@@ -217,9 +213,9 @@ export async function listDebtors(prisma: PrismaClient, options: { limit: number
   return rows.map((row) => ({
     accountId: row.id,
     name: row.name,
-    debt: normalizeMoney(row.debt),
-    creditLimit: normalizeMoney(row.credit_limit),
-    available: normalizeMoney(row.available),
+    debt: normalizeDecimal(row.debt),
+    creditLimit: normalizeDecimal(row.credit_limit),
+    available: normalizeDecimal(row.available),
     suspended: row.suspended,
     lastUsedAt: row.last_used_at?.toISOString() ?? null,
   }));

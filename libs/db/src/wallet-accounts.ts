@@ -1,3 +1,4 @@
+import { normalizeDecimal } from './numeric-text';
 import type { PrismaClient } from './prisma-client';
 
 /** A wallet address as tollgate stores and compares it: lower-case hex (EIP-55 checksums are for display). */
@@ -23,5 +24,5 @@ export async function findOrCreateWalletAccount(
     ON CONFLICT (wallet_address) DO UPDATE SET wallet_address = excluded.wallet_address
     RETURNING id::text AS id, credit_limit::text AS credit_limit, (xmax = 0) AS inserted`;
   const row = rows[0];
-  return { id: row.id, walletAddress, creditLimit: row.credit_limit.includes('.') ? row.credit_limit.replace(/0+$/, '').replace(/\.$/, '') : row.credit_limit, created: row.inserted };
+  return { id: row.id, walletAddress, creditLimit: normalizeDecimal(row.credit_limit), created: row.inserted };
 }
