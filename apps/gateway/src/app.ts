@@ -5,7 +5,9 @@ import { adminRouter } from './admin/admin-router';
 import type { AdminDeps } from './admin/admin-deps';
 import { openApiDocument } from './admin/openapi-document';
 import { authenticate } from './auth/authenticate';
+import type { AccessTokens } from './auth/access-tokens';
 import type { KeyOwnerCache } from './auth/key-owner-cache';
+import { attachKeyPolicy } from './auth/key-policy';
 import type { CompletionDeps } from './completion/completion-deps';
 import type { TopupDeps } from './topup/topup-deps';
 import { topupPageHandler, topupQrHandler } from './topup/topup-page';
@@ -26,6 +28,8 @@ export interface GatewayDeps extends CompletionDeps, TopupDeps {
   prisma: PrismaClient;
   admin: Omit<AdminDeps, 'prisma' | 'logger'>;
   keyCache: KeyOwnerCache;
+  /** tollgate's own JWTs (from /v1/authorize), when JWT_* settings are configured; else JWTs are not accepted. */
+  accessTokens?: AccessTokens;
   bodyLimitBytes: number;
   /** USD per bitcoin, when configured: balances are then also given in satoshis. */
   btcUsdRate?: string;
@@ -48,9 +52,10 @@ export function createApp(deps: GatewayDeps): Express {
   const auth = authenticate(deps.keyCache, { l402: deps.l402, l402Challenge: true });
   const authenticated = authenticate(deps.keyCache, { l402: deps.l402 });
   const body = jsonBody(deps.bodyLimitBytes);
-  app.post('/v1/chat/completions', auth, body, chatCompletionsHandler(deps));
-  app.post('/v1/chat', auth, body, chatCompletionsHandler(deps)); // LightningProx's name for the same API
-  app.post('/v1/messages', auth, body, messagesHandler(deps));
+  const policy = attachKeyPolicy(deps.keyCache); // the key's model allowlist and spending cap
+  app.post('/v1/chat/completions', auth, policy, body, chatCompletionsHandler(deps));
+  app.post('/v1/chat', auth, policy, body, chatCompletionsHandler(deps)); // LightningProx's name for the same API
+  app.post('/v1/messages', auth, policy, body, messagesHandler(deps));
   app.get('/v1/balance', authenticated, balanceHandler(deps.prisma, deps.btcUsdRate));
   app.get('/api/capabilities', capabilitiesHandler(deps.registry));
   // Prepaid credit for Lightning invoices (LightningProx's routes; `/v1/invoice` is its other name for `/v1/topup`).

@@ -6,6 +6,7 @@ import { createPrismaClient, findKeyOwners, getCommittedDebt, type PrismaClient 
 import { createLightningBackend, fixedBtcUsdRate, urlBtcUsdRate } from '@tollgate/lightning';
 import { estimateTextTokens, loadCatalog, PROVIDER_DEFINITIONS, ProviderRegistry } from '@tollgate/providers';
 import type { GatewayDeps } from './app';
+import { accessTokensFromConfig } from './auth/access-tokens';
 import { KeyOwnerCache } from './auth/key-owner-cache';
 import { INVALIDATION_CHANNEL, parseInvalidation, publishInvalidation, StateCommands } from '@tollgate/redis-state';
 import { AdmissionGuard } from './admission/admission-guard';
@@ -109,6 +110,7 @@ export function createGatewayRuntime(config: Config, logger: Logger): GatewayRun
     producer,
     admission,
     l402,
+    accessTokens: accessTokensFromConfig(config),
     commissionRate: config.COMMISSION_RATE,
     maxAttempts: config.UPSTREAM_MAX_ATTEMPTS,
     retryBaseDelayMs: config.UPSTREAM_RETRY_BASE_DELAY_MS,

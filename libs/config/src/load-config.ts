@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { resolveAccessSettings } from './access-settings';
 import { ConfigError } from './config-error';
 
 const decimalRate = z
@@ -97,11 +98,54 @@ export const configSchema = z.object({
   L402_ROOT_KEY: z.string().regex(/^([0-9a-fA-F]{2}){32,}$/, 'must be at least 32 bytes of hex').optional(),
   /** How long a paid L402 credential can be used, in hours. */
   L402_VALID_HOURS: positiveInt.default(24),
+  /**
+   * x402 (USDC on Base): with X402_PAY_TO and X402_NETWORK set, a completion without credentials gets 402 with x402
+   * payment requirements for its worst case, and a request carrying `X-PAYMENT` / `PAYMENT-SIGNATURE` pays for itself.
+   */
+  X402_PAY_TO: z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'must be an 0x address (40 hex digits)').optional(),
+  X402_NETWORK: z.enum(['base', 'base-sepolia']).optional(),
+  /** An x402 facilitator (`/verify`, `/settle`): payments are settled on-chain through it before the provider is called. */
+  X402_FACILITATOR_URL: url(['http:', 'https:']).optional(),
+  /** USD debt of a wallet-bound account past which its next call must settle the debt over x402 (else its credit limit). */
+  X402_DEBT_THRESHOLD: decimalRate.optional(),
+  /** How long a client has to complete an x402 payment (the requirements' maxTimeoutSeconds). */
+  X402_MAX_TIMEOUT_SECONDS: positiveInt.default(300),
   /** How long a top-up invoice can be paid, in seconds. */
   INVOICE_EXPIRY_SECONDS: positiveInt.default(3_600),
   /** Bounds of one top-up, in satoshis. */
   TOPUP_MIN_SATS: positiveInt.default(100),
   TOPUP_MAX_SATS: positiveInt.default(10_000_000),
+  /**
+   * tollgate's own access tokens (JWTs from `POST /v1/authorize`): HS256 with JWT_SECRET, or RS256 with a key pair
+   * (JWT_PRIVATE_KEY_PEM/JWT_PUBLIC_KEY_PEM, or their *_PATH files). JWT_ALGORITHM defaults to what is configured;
+   * none of them set = JWTs are not accepted and /v1/authorize answers 503.
+   */
+  JWT_ALGORITHM: z.enum(['HS256', 'RS256']).optional(),
+  JWT_SECRET: z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -base64 48)').optional(),
+  JWT_PRIVATE_KEY_PEM: z.string().min(1).optional(),
+  JWT_PUBLIC_KEY_PEM: z.string().min(1).optional(),
+  JWT_PRIVATE_KEY_PATH: z.string().min(1).optional(),
+  JWT_PUBLIC_KEY_PATH: z.string().min(1).optional(),
+  JWT_ISSUER: z.string().min(1).default('tollgate'),
+  JWT_AUDIENCE: z.string().min(1).default('tollgate'),
+  /** Lifetime of a token from /v1/authorize, in seconds. */
+  JWT_TTL_SECONDS: positiveInt.default(3_600),
+  /** The EIP-4361 `domain` wallet sign-in messages must name; unset = the request's Host. */
+  AUTHORIZE_DOMAIN: z.string().min(1).optional(),
+  /** How long a sign-in nonce from GET /v1/authorize/nonce can be used, in seconds. */
+  AUTHORIZE_NONCE_TTL_SECONDS: positiveInt.default(300),
+  /**
+   * A platform identity provider whose RS256/ES256 tokens are accepted too: its JWKS (or one PEM public key), issuer
+   * and audience, and the claim naming the account (e.g. `team`; one account per value, created on first use with
+   * JWT_IDP_CREDIT_LIMIT USD of credit — default 0: the operator grants credit or tops the account up).
+   */
+  JWT_JWKS_URL: url(['http:', 'https:']).optional(),
+  JWT_IDP_PUBLIC_KEY_PEM: z.string().min(1).optional(),
+  JWT_IDP_PUBLIC_KEY_PATH: z.string().min(1).optional(),
+  JWT_IDP_ISSUER: z.string().min(1).optional(),
+  JWT_IDP_AUDIENCE: z.string().min(1).optional(),
+  JWT_IDP_ACCOUNT_CLAIM: z.string().min(1).optional(),
+  JWT_IDP_CREDIT_LIMIT: decimalRate.default('0'),
   OPENAI_BASE_URL: url(['http:', 'https:']).default('https://api.openai.com/v1'),
   OPENAI_API_KEY: z.string().min(1).optional(),
   ANTHROPIC_BASE_URL: url(['http:', 'https:']).default('https://api.anthropic.com'),
@@ -133,7 +177,7 @@ export type Config = z.infer<typeof configSchema>;
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
   const parsed = configSchema.safeParse(present);
-  if (parsed.success) return parsed.data;
+  if (parsed.success) return resolveAccessSettings(parsed.data);
   const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${describeIssue(issue)}`);
   throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
 }
