@@ -1,5 +1,8 @@
 import { createTestDatabase, hashApiKey, type TestDatabase } from '@tollgate/db';
-import { auditCommand, createKeyCommand, listAccountsCommand, showAccountCommand } from './account-commands';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { auditCommand, createKeyCommand, listAccountsCommand, parseModelList, showAccountCommand } from './account-commands';
 import { limitsSetCommand, revokeKeyCommand, suspendCommand } from './admission-commands';
 import { cliActor } from './cli-actor';
 import { createAccountCommand } from './commands';
@@ -47,6 +50,23 @@ describe('tollgate accounts list|show, keys create, audit', () => {
     expect(await db.prisma.apiKey.count({ where: { id: issued.key.id, keyHash: hashApiKey(issued.apiKey) } })).toBe(1);
     expect(Date.parse(issued.key.expiresAt) - Date.now()).toBeGreaterThan(6.9 * 86_400_000);
     expect((await createKeyCommand(db.prisma, { account: ids[1], expiresInDays: '0', json: false })).exitCode).toBe(2);
+
+    // --models and --cap: catalog ids (their shape; the catalog file when CATALOG_PATH names one) and a USD amount
+    const limited = await createKeyCommand(db.prisma, { account: ids[1], models: 'tollgate/echo, anthropic/claude-sonnet-4.5', cap: '12.50', json: true });
+    const limitedKey = (JSON.parse(limited.output) as { key: { id: string; models: string[]; spendCap: string } }).key;
+    expect(limitedKey).toMatchObject({ models: ['tollgate/echo', 'anthropic/claude-sonnet-4.5'], spendCap: '12.5' });
+    expect(await db.prisma.apiKey.findUniqueOrThrow({ where: { id: limitedKey.id }, select: { allowedModels: true } })).toEqual({ allowedModels: ['tollgate/echo', 'anthropic/claude-sonnet-4.5'] });
+    expect((await createKeyCommand(db.prisma, { account: ids[1], models: 'echo', json: false })).output).toMatch(/echo is not a catalog model id/);
+    expect((await createKeyCommand(db.prisma, { account: ids[1], models: ' , ', json: false })).exitCode).toBe(2);
+    expect((await createKeyCommand(db.prisma, { account: ids[1], cap: '-1', json: false })).exitCode).toBe(2);
+    expect((await createKeyCommand(db.prisma, { account: ids[1], cap: '0', json: false })).exitCode).toBe(2);
+    const catalogPath = path.join(mkdtempSync(path.join(tmpdir(), 'tollgate-catalog-')), 'models.json');
+    writeFileSync(catalogPath, JSON.stringify({ models: [{ id: 'tollgate/echo' }] }));
+    expect(parseModelList('tollgate/echo', catalogPath)).toEqual(['tollgate/echo']);
+    expect(parseModelList('tollgate/echo,openai/gpt-9', catalogPath)).toBe(`--models: openai/gpt-9 is not in the catalog ${catalogPath}`);
+    expect(parseModelList('tollgate/echo', `${catalogPath}.missing`)).toMatch(/^CATALOG_PATH .*ENOENT/);
+    const described = await createKeyCommand(db.prisma, { account: ids[1], models: 'tollgate/echo', cap: '3', json: false });
+    expect(described.output).toMatch(/\(models tollgate\/echo; cap \$3\)/);
 
     await suspendCommand(db.prisma, notify, { account: ids[1], suspended: true });
     await limitsSetCommand(db.prisma, notify, { account: ids[1], rpm: '60', creditLimit: '12', json: false });

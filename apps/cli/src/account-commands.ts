@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { adminIssueKey, getAccountView, InvalidCursorError, listAccounts, listAudit, type AccountView, type PrismaClient } from '@tollgate/db';
+import { catalogModelId, positiveUsdAmount } from '@tollgate/schemas';
 import { cliActor } from './cli-actor';
 import type { CommandResult } from './commands';
 
@@ -46,15 +48,61 @@ export async function showAccountCommand(prisma: PrismaClient, options: { accoun
   return { output: options.json ? JSON.stringify(account) : accountLine(account), exitCode: 0 };
 }
 
-/** `tollgate keys create --account ID [--name N] [--expires-in-days D] [--json]`: another key, shown once. */
-export async function createKeyCommand(prisma: PrismaClient, options: { account: string; name?: string; expiresInDays?: string; json: boolean }): Promise<CommandResult> {
+/**
+ * `--models a,b` as catalog ids. The CLI stands apart from the provider adapters (module boundaries: it may not
+ * import libs/providers), so it cannot read the bundled catalog: it checks each id's shape (`provider/model`) and,
+ * when CATALOG_PATH names the operator's catalog file, that the id is in it. Aliases are not resolved here: give
+ * the canonical ids `GET /v1/models` lists (the admin API resolves aliases).
+ */
+export function parseModelList(value: string, catalogPath?: string): string[] | string {
+  const ids = [...new Set(value.split(',').map((id) => id.trim()).filter((id) => id.length > 0))];
+  if (ids.length === 0) return `--models ${value}: give at least one model id (provider/model), comma-separated`;
+  if (ids.length > 100) return `--models: at most 100 models`;
+  const badShape = ids.find((id) => !catalogModelId.safeParse(id).success);
+  if (badShape) return `--models: ${badShape} is not a catalog model id (provider/model, e.g. anthropic/claude-sonnet-4.5; GET /v1/models lists them)`;
+  if (catalogPath) {
+    const known = catalogIds(catalogPath);
+    if (typeof known === 'string') return known;
+    const unknown = ids.find((id) => !known.has(id));
+    if (unknown) return `--models: ${unknown} is not in the catalog ${catalogPath}`;
+  }
+  return ids;
+}
+
+const catalogFileIds = z.object({ models: z.array(z.object({ id: z.string() })) });
+
+/** The model ids of the operator's catalog file, or why it could not be read. */
+function catalogIds(catalogPath: string): Set<string> | string {
+  try {
+    const parsed = catalogFileIds.safeParse(JSON.parse(readFileSync(catalogPath, 'utf8')));
+    if (!parsed.success) return `CATALOG_PATH ${catalogPath}: not a model catalog (no models[].id)`;
+    return new Set(parsed.data.models.map((model) => model.id));
+  } catch (error) {
+    return `CATALOG_PATH ${catalogPath}: ${(error as Error).message}`;
+  }
+}
+
+/**
+ * `tollgate keys create --account ID [--name N] [--models a,b] [--cap USD] [--expires-in-days D] [--json]`: another
+ * key, shown once; `--models` limits it to those models, `--cap` to that much spend in all.
+ */
+export async function createKeyCommand(
+  prisma: PrismaClient,
+  options: { account: string; name?: string; models?: string; cap?: string; expiresInDays?: string; json: boolean },
+  catalogPath?: string,
+): Promise<CommandResult> {
   if (!uuid.safeParse(options.account).success) return usage(`--account ${options.account}: not an account id (a UUID)`);
   const days = options.expiresInDays === undefined ? undefined : wholeNumber('expires-in-days', options.expiresInDays, 0, 3650);
   if (typeof days === 'string') return usage(days);
-  const issued = await adminIssueKey(prisma, cliActor(), options.account, { name: options.name, expiresAt: days === undefined ? undefined : new Date(Date.now() + days * 86_400_000) });
+  const models = options.models === undefined ? undefined : parseModelList(options.models, catalogPath);
+  if (typeof models === 'string') return usage(models);
+  if (options.cap !== undefined && !positiveUsdAmount.safeParse(options.cap).success) return usage(`--cap ${options.cap}: must be an amount in USD above 0, e.g. 25.00`);
+  const expiresAt = days === undefined ? undefined : new Date(Date.now() + days * 86_400_000);
+  const issued = await adminIssueKey(prisma, cliActor(), options.account, { name: options.name, expiresAt, models, spendCap: options.cap });
   if (!issued) return { output: `no account ${options.account}`, exitCode: 1 };
   if (options.json) return { output: JSON.stringify(issued), exitCode: 0 };
-  return { output: `Key ${issued.key.id} for account ${options.account} (shown once, store it now): ${issued.apiKey}`, exitCode: 0 };
+  const limits = [issued.key.models.length > 0 ? `models ${issued.key.models.join(', ')}` : '', issued.key.spendCap ? `cap $${issued.key.spendCap}` : ''].filter(Boolean);
+  return { output: `Key ${issued.key.id} for account ${options.account}${limits.length > 0 ? ` (${limits.join('; ')})` : ''} (shown once, store it now): ${issued.apiKey}`, exitCode: 0 };
 }
 
 /** `tollgate audit [--target-type account|key] [--target-id ID] [--limit N] [--cursor C] [--json]`: newest first. */

@@ -84,9 +84,13 @@ keys
   .description('issue another key for an account (shown once)')
   .requiredOption('--account <id>', 'account id')
   .option('--name <name>', 'label')
+  .option('--models <ids>', 'the only models the key may use: catalog ids, comma-separated')
+  .option('--cap <usd>', 'the most the key may spend in all, USD')
   .option('--expires-in-days <days>', 'days until the key expires')
   .option('--json', 'print JSON', false)
-  .action((options: { account: string; name?: string; expiresInDays?: string; json: boolean }) => run((prisma) => createKeyCommand(prisma, options)));
+  .action((options: { account: string; name?: string; models?: string; cap?: string; expiresInDays?: string; json: boolean }) =>
+    run((prisma, config) => createKeyCommand(prisma, options, config.CATALOG_PATH)),
+  );
 keys
   .command('list')
   .description("an account's keys: prefix, name, created, last used, revoked")

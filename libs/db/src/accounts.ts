@@ -42,6 +42,10 @@ export interface KeyOwner {
   suspended: boolean;
   /** Per-minute limits stored for the key and its account; null = the configured default. */
   limits: { keyRpm: number | null; keyTpm: number | null; accountRpm: number | null; accountTpm: number | null };
+  /** Catalog ids the key may use; empty = every model. */
+  allowedModels: string[];
+  /** The most the key may spend in all (USD decimal string); null = only the account's funds bound it. */
+  spendCap: string | null;
 }
 
 const KEY_OWNER_SELECT = {
@@ -52,6 +56,8 @@ const KEY_OWNER_SELECT = {
   expiresAt: true,
   rpmLimit: true,
   tpmLimit: true,
+  allowedModels: true,
+  spendCap: true,
   account: { select: { creditLimit: true, suspendedAt: true, rpmLimit: true, tpmLimit: true } },
 } as const;
 
@@ -69,6 +75,8 @@ export async function findKeyOwners(prisma: PrismaClient, keyHashes: readonly st
         creditLimit: key.account.creditLimit.toFixed(),
         suspended: key.account.suspendedAt !== null,
         limits: { keyRpm: key.rpmLimit, keyTpm: key.tpmLimit, accountRpm: key.account.rpmLimit, accountTpm: key.account.tpmLimit },
+        allowedModels: key.allowedModels,
+        spendCap: key.spendCap?.toFixed() ?? null,
       },
     ]),
   );

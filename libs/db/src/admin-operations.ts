@@ -20,6 +20,10 @@ export interface KeyView {
   expiresAt: string | null;
   rpm: number | null;
   tpm: number | null;
+  /** Catalog ids the key may use; empty = every model. */
+  models: string[];
+  /** The most the key may spend in all (USD decimal string); null = no cap of its own. */
+  spendCap: string | null;
 }
 
 function keyView(key: {
@@ -33,6 +37,8 @@ function keyView(key: {
   expiresAt: Date | null;
   rpmLimit: number | null;
   tpmLimit: number | null;
+  allowedModels: string[];
+  spendCap: { toFixed(): string } | null;
 }): KeyView {
   return {
     id: key.id,
@@ -45,6 +51,8 @@ function keyView(key: {
     expiresAt: key.expiresAt?.toISOString() ?? null,
     rpm: key.rpmLimit,
     tpm: key.tpmLimit,
+    models: key.allowedModels,
+    spendCap: key.spendCap?.toFixed() ?? null,
   };
 }
 
@@ -118,18 +126,32 @@ export async function adminUpdateAccount(prisma: PrismaClient, actor: string, ac
   return changed ? getAccountView(prisma, accountId) : null;
 }
 
-/** Issues another key for an account (the key is returned once); null when there is no such account. */
+/**
+ * Issues another key for an account (the key is returned once); null when there is no such account. `models` are
+ * catalog ids (the callers check them: the admin API against the catalog, the CLI their shape), `spendCap` a USD
+ * decimal string.
+ */
 export async function adminIssueKey(
   prisma: PrismaClient,
   actor: string,
   accountId: string,
-  input: { name?: string; expiresAt?: Date },
+  input: { name?: string; expiresAt?: Date; models?: readonly string[]; spendCap?: string },
 ): Promise<{ key: KeyView; apiKey: string } | null> {
   const apiKey = generateApiKey();
   return prisma.$transaction(async (tx) => {
     const exists = await tx.account.findUnique({ where: { id: accountId }, select: { id: true } });
     if (!exists) return null;
-    const key = await tx.apiKey.create({ data: { accountId, keyHash: hashApiKey(apiKey), displayPrefix: displayPrefix(apiKey), name: input.name, expiresAt: input.expiresAt } });
+    const key = await tx.apiKey.create({
+      data: {
+        accountId,
+        keyHash: hashApiKey(apiKey),
+        displayPrefix: displayPrefix(apiKey),
+        name: input.name,
+        expiresAt: input.expiresAt,
+        allowedModels: [...new Set(input.models ?? [])],
+        spendCap: input.spendCap,
+      },
+    });
     const view = keyView(key);
     await recordAudit(tx, { actor, action: 'key.create', targetType: 'key', targetId: key.id, before: null, after: view });
     return { key: view, apiKey };

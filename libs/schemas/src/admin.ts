@@ -46,6 +46,8 @@ export const keySchema = z
     expiresAt: z.iso.datetime().nullable(),
     rpm: minuteLimit,
     tpm: minuteLimit,
+    models: z.array(z.string()).meta({ description: 'catalog ids this key may use; empty = every model' }),
+    spendCap: usdAmount.nullable().meta({ description: 'the most this key may spend in all, USD; null = no cap of its own' }),
   })
   .meta({ id: 'ApiKey' });
 
@@ -84,8 +86,21 @@ export const listAccountsQuerySchema = z.strictObject({
 
 export const accountPageSchema = z.object({ data: z.array(accountSchema), nextCursor: z.string().nullable() }).meta({ id: 'AccountPage' });
 
+/** A catalog model id as the catalog spells it: `provider/model` (`anthropic/claude-sonnet-4.5`). */
+export const catalogModelId = z.string().regex(/^[a-z0-9-]+\/[A-Za-z0-9._-]+$/, 'must be a catalog model id, provider/model (e.g. anthropic/claude-sonnet-4.5)');
+
 export const issueKeyBodySchema = z
-  .strictObject({ name: z.string().min(1).max(200).optional(), expiresInDays: z.number().int().min(1).max(3650).optional() })
+  .strictObject({
+    name: z.string().min(1).max(200).optional(),
+    expiresInDays: z.number().int().min(1).max(3650).optional(),
+    models: z
+      .array(z.string().min(1).max(200))
+      .min(1)
+      .max(100)
+      .optional()
+      .meta({ description: 'the models this key may use (catalog ids, upstream ids or aliases; stored as catalog ids); absent = every model' }),
+    spendCap: positiveUsdAmount.optional().meta({ description: 'the most this key may spend in all, USD; absent = no cap of its own' }),
+  })
   .meta({ id: 'IssueKeyRequest' });
 
 export const issuedKeySchema = z.object({ key: keySchema, apiKey: z.string().meta({ description: 'shown once, never again' }) }).meta({ id: 'IssuedKey' });

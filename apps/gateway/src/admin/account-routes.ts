@@ -1,11 +1,26 @@
 import { Router, type RequestHandler } from 'express';
 import { adminCreateAccount, adminIssueKey, adminRevokeKey, adminUpdateAccount, getAccountView, InvalidCursorError, listAccounts, listKeys, type AccountChange } from '@tollgate/db';
-import { createAccountBodySchema, issueKeyBodySchema, listAccountsQuerySchema, updateAccountBodySchema } from '@tollgate/schemas';
+import { catalogModelId, createAccountBodySchema, issueKeyBodySchema, listAccountsQuerySchema, updateAccountBodySchema } from '@tollgate/schemas';
 import { invalidRequest } from '../errors/gateway-error';
 import { parseBody } from '../http/parse-body';
 import { actorOf } from './admin-auth';
 import type { AdminDeps } from './admin-deps';
 import { notFound, parseQuery, pathId } from './admin-input';
+
+/**
+ * A key's allowlist as catalog ids: each name (id, upstream id or alias) resolved through the catalog, since requests
+ * are checked after alias resolution; a name the catalog does not know is a 400 naming it, not a key that silently
+ * allows nothing.
+ */
+function allowedModelIds(deps: AdminDeps, names: readonly string[]): string[] {
+  const ids: string[] = [];
+  for (const [index, name] of names.entries()) {
+    const id = deps.catalog ? deps.catalog.find(name)?.id : catalogModelId.safeParse(name).success ? name : undefined;
+    if (!id) throw invalidRequest(`models[${index}]: ${name} is not a model of this gateway's catalog (GET /v1/models lists them)`, `models.${index}`, 'unknown_model');
+    ids.push(id);
+  }
+  return ids;
+}
 
 /** Accounts and their keys: list, read, create, change, suspend and resume; issue and revoke keys. */
 export function accountRoutes(deps: AdminDeps, body: RequestHandler): Router {
@@ -64,7 +79,8 @@ export function accountRoutes(deps: AdminDeps, body: RequestHandler): Router {
     const id = pathId(request);
     const body = parseBody(issueKeyBodySchema, request.body);
     const expiresAt = body.expiresInDays === undefined ? undefined : new Date(Date.now() + body.expiresInDays * 86_400_000);
-    const issued = await adminIssueKey(prisma, actorOf(response), id, { name: body.name, expiresAt });
+    const models = body.models && allowedModelIds(deps, body.models);
+    const issued = await adminIssueKey(prisma, actorOf(response), id, { name: body.name, expiresAt, models, spendCap: body.spendCap });
     if (!issued) throw notFound('account', id);
     response.status(201).json(issued);
   });

@@ -18,4 +18,9 @@ export interface AdminDeps {
    * throw: until it is published the view keeps the higher debt, which can only refuse more, never let more through.
    */
   refreshFunds(accountId: string): Promise<void>;
+  /**
+   * The model catalog the gateway serves: a key's allowlist names its models, checked and stored as catalog ids.
+   * Absent = ids are checked for their shape only.
+   */
+  catalog?: { find(name: string): { id: string } | undefined };
 }

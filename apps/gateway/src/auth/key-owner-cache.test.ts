@@ -9,6 +9,8 @@ const owner = (apiKeyId: string, accountId = 'acct'): KeyOwner => ({
   creditLimit: '10',
   suspended: false,
   limits: { keyRpm: null, keyTpm: null, accountRpm: null, accountTpm: null },
+  allowedModels: [],
+  spendCap: null,
 });
 
 /** A lookup over a fixed table that counts its queries and the hashes it was asked. */

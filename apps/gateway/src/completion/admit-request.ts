@@ -5,6 +5,7 @@ import type { Reservation } from '../admission/admission-guard';
 import { worstCaseCost } from '../funds/worst-case-cost';
 import { candidateModels, type Candidate } from './attempt-models';
 import type { CompletionContext, CompletionDeps } from './completion-deps';
+import { assertModelsAllowed } from './model-allowlist';
 
 /** What admission decided: the models that may serve the request, each with its output budget, and the hold. */
 export interface Admission {
@@ -23,14 +24,15 @@ function budgetFor(request: ChatCompletionRequest, entry: CatalogEntry): number 
 }
 
 /**
- * Admission: resolves the candidate models (400 for an unknown one), computes each one's output budget ONCE (the
- * number reserved is the number sent upstream), then takes the request's place in the caller's rate limits (its
- * tokens estimated as the prompt's estimate plus the largest output budget) and reserves its worst-case cost
- * against the caller's funds — one atomic step: 429 over a limit, 402 when the funds do not cover it. The
- * reservation is settled when the request is metered.
+ * Admission: resolves the candidate models (400 for an unknown one, 403 for one outside the key's allowlist),
+ * computes each one's output budget ONCE (the number reserved is the number sent upstream), then takes the
+ * request's place in the caller's rate limits (its tokens estimated as the prompt's estimate plus the largest output
+ * budget) and reserves its worst-case cost against the caller's funds — one atomic step: 429 over a limit, 402 when
+ * the funds do not cover it. The reservation is settled when the request is metered.
  */
 export async function admitRequest(deps: CompletionDeps, request: ChatCompletionRequest, context: CompletionContext): Promise<Admission> {
   const { candidates, worstCaseUsd } = priceWorstCase(deps, request);
+  assertModelsAllowed(context.caller, candidates.map((candidate) => candidate.entry));
   const reservation = await deps.admission.admit({
     caller: context.caller,
     requestId: context.requestId,
