@@ -6,6 +6,7 @@ import type { AdminDeps } from './admin/admin-deps';
 import { openApiDocument } from './admin/openapi-document';
 import { authenticate } from './auth/authenticate';
 import type { AccessTokens } from './auth/access-tokens';
+import type { JwtAuthentication } from './auth/jwt-callers';
 import type { KeyOwnerCache } from './auth/key-owner-cache';
 import { attachKeyPolicy } from './auth/key-policy';
 import type { CompletionDeps } from './completion/completion-deps';
@@ -16,6 +17,7 @@ import { GatewayError } from './errors/gateway-error';
 import { errorMiddleware } from './http/error-middleware';
 import { jsonBody } from './http/json-body';
 import { requestIdMiddleware } from './http/request-id';
+import { authorizeHandler, nonceHandler, optionalJsonBody, type AuthorizeDeps } from './routes/authorize-routes';
 import { balanceHandler } from './routes/balance-route';
 import { capabilitiesHandler } from './routes/capabilities-route';
 import { chatCompletionsHandler } from './routes/chat-completions-route';
@@ -30,6 +32,9 @@ export interface GatewayDeps extends CompletionDeps, TopupDeps {
   keyCache: KeyOwnerCache;
   /** tollgate's own JWTs (from /v1/authorize), when JWT_* settings are configured; else JWTs are not accepted. */
   accessTokens?: AccessTokens;
+  /** JWT callers (ours and a platform IdP's), when either is configured. */
+  jwt?: JwtAuthentication;
+  signIn: AuthorizeDeps['signIn'];
   bodyLimitBytes: number;
   /** USD per bitcoin, when configured: balances are then also given in satoshis. */
   btcUsdRate?: string;
@@ -49,8 +54,8 @@ export function createApp(deps: GatewayDeps): Express {
   app.get('/v1/models', modelsHandler(deps.registry));
 
   // Completions may be paid per request with L402 (when enabled): without credentials they are answered 402.
-  const auth = authenticate(deps.keyCache, { l402: deps.l402, l402Challenge: true });
-  const authenticated = authenticate(deps.keyCache, { l402: deps.l402 });
+  const auth = authenticate(deps.keyCache, { l402: deps.l402, l402Challenge: true, jwt: deps.jwt });
+  const authenticated = authenticate(deps.keyCache, { l402: deps.l402, jwt: deps.jwt });
   const body = jsonBody(deps.bodyLimitBytes);
   const policy = attachKeyPolicy(deps.keyCache); // the key's model allowlist and spending cap
   app.post('/v1/chat/completions', auth, policy, body, chatCompletionsHandler(deps));
@@ -58,6 +63,9 @@ export function createApp(deps: GatewayDeps): Express {
   app.post('/v1/messages', auth, policy, body, messagesHandler(deps));
   app.get('/v1/balance', authenticated, balanceHandler(deps.prisma, deps.btcUsdRate));
   app.get('/api/capabilities', capabilitiesHandler(deps.registry));
+  // Sign-in: a JWT for a wallet (EIP-4361 or EIP-712 over a single-use nonce) or in exchange for an API key.
+  app.get('/v1/authorize/nonce', nonceHandler(deps));
+  app.post('/v1/authorize', optionalJsonBody(body), authorizeHandler(deps));
   // Prepaid credit for Lightning invoices (LightningProx's routes; `/v1/invoice` is its other name for `/v1/topup`).
   app.post('/v1/topup', body, topupHandler(deps));
   app.post('/v1/invoice', body, topupHandler(deps));

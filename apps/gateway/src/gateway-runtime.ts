@@ -6,7 +6,10 @@ import { createPrismaClient, findKeyOwners, getCommittedDebt, type PrismaClient 
 import { createLightningBackend, fixedBtcUsdRate, urlBtcUsdRate } from '@tollgate/lightning';
 import { estimateTextTokens, loadCatalog, PROVIDER_DEFINITIONS, ProviderRegistry } from '@tollgate/providers';
 import type { GatewayDeps } from './app';
+import { findAccountOwners, type AccountOwner } from './auth/account-owners';
 import { accessTokensFromConfig } from './auth/access-tokens';
+import { idpTokensFromConfig } from './auth/idp-tokens';
+import { SignInNonces } from './auth/sign-in-nonces';
 import { KeyOwnerCache } from './auth/key-owner-cache';
 import { INVALIDATION_CHANNEL, parseInvalidation, publishInvalidation, StateCommands } from '@tollgate/redis-state';
 import { AdmissionGuard } from './admission/admission-guard';
@@ -67,12 +70,20 @@ export function createGatewayRuntime(config: Config, logger: Logger): GatewayRun
     ttlMs: config.KEY_CACHE_TTL_MS,
     staleIfErrorMs: config.KEY_CACHE_STALE_IF_ERROR_MS,
   });
+  // The accounts JWT callers name, cached like keys (suspension and limits arrive as the same invalidations).
+  const accountCache = new KeyOwnerCache<AccountOwner>((accountIds) => findAccountOwners(prisma, accountIds), {
+    ttlMs: config.KEY_CACHE_TTL_MS,
+    staleIfErrorMs: config.KEY_CACHE_STALE_IF_ERROR_MS,
+  });
   // Operators' changes (revoked keys, suspended accounts, new limits) reach this replica's key cache at once.
   const subscriber = redis.duplicate({ enableOfflineQueue: true, commandTimeout: undefined, maxRetriesPerRequest: null });
   subscriber.on('error', (error) => logger.warn({ err: error }, 'redis subscriber connection error'));
   subscriber.on('message', (_channel: string, message: string) => {
     const invalidation = parseInvalidation(message);
-    if (invalidation) keyCache.invalidate(invalidation);
+    if (invalidation) {
+      keyCache.invalidate(invalidation);
+      accountCache.invalidate(invalidation);
+    }
   });
   void subscriber.subscribe(INVALIDATION_CHANNEL).catch((error: unknown) => logger.warn({ err: error }, 'could not subscribe to invalidations'));
   if (config.FUNDS_FAIL_OPEN === 'true') logger.warn('FUNDS_FAIL_OPEN=true: while Redis is unavailable, requests are admitted without rate limits or funds checks');
@@ -105,12 +116,16 @@ export function createGatewayRuntime(config: Config, logger: Logger): GatewayRun
   producer.beforeReplay((event) => admission.recordPending(event));
   redis.on('ready', () => void producer.replaySpool().catch((error: unknown) => logger.warn({ err: error }, 'replaying the metering spool failed')));
   const l402 = l402Settings(config, { lightning, rate, prisma, admission });
+  const accessTokens = accessTokensFromConfig(config);
+  const idp = idpTokensFromConfig(config, prisma);
   const deps: GatewayDeps = {
     registry,
     producer,
     admission,
     l402,
-    accessTokens: accessTokensFromConfig(config),
+    accessTokens,
+    jwt: accessTokens || idp ? { accessTokens, idp, accounts: accountCache } : undefined,
+    signIn: { nonces: new SignInNonces(redis, config.AUTHORIZE_NONCE_TTL_SECONDS), domain: config.AUTHORIZE_DOMAIN },
     commissionRate: config.COMMISSION_RATE,
     maxAttempts: config.UPSTREAM_MAX_ATTEMPTS,
     retryBaseDelayMs: config.UPSTREAM_RETRY_BASE_DELAY_MS,
@@ -130,6 +145,7 @@ export function createGatewayRuntime(config: Config, logger: Logger): GatewayRun
       // This replica drops its cache at once; the others when the message reaches them (or after KEY_CACHE_TTL_MS).
       async invalidate(invalidation) {
         keyCache.invalidate(invalidation);
+        accountCache.invalidate(invalidation);
         await publishInvalidation(redis, invalidation).catch((error: unknown) => logger.warn({ err: error, invalidation }, 'could not tell other replicas of an admin change: they see it within KEY_CACHE_TTL_MS'));
       },
       refreshFunds: (accountId) => admission.refresh(accountId),

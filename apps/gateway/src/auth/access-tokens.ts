@@ -30,7 +30,7 @@ export interface VerifiedAccess extends AccessGrant {
 }
 
 /** Why a token was refused; each is answered 401, the reason goes into the message and the logs. */
-export type AccessTokenRefusal = 'malformed' | 'expired' | 'not_yet_valid' | 'bad_signature' | 'wrong_algorithm' | 'wrong_issuer' | 'wrong_audience' | 'bad_claims';
+export type AccessTokenRefusal = 'malformed' | 'unknown_key' | 'expired' | 'not_yet_valid' | 'bad_signature' | 'wrong_algorithm' | 'wrong_issuer' | 'wrong_audience' | 'bad_claims';
 
 /** A token that does not verify, with the reason. */
 export class AccessTokenError extends Error {
@@ -74,10 +74,14 @@ export class AccessTokens {
     return this.settings.algorithm;
   }
 
-  /** Signs a token for an account, valid for the configured TTL. */
-  sign(input: AccessGrant): { token: string; expiresAt: Date } {
+  /**
+   * Signs a token for an account, valid for the configured TTL — or until `notAfter` if sooner (a token exchanged for
+   * an expiring key never outlives the key).
+   */
+  sign(input: AccessGrant & { notAfter?: Date | null }): { token: string; expiresAt: Date } {
     const issuedAt = Math.floor(Date.now() / 1000);
-    const expiresAt = issuedAt + this.settings.ttlSeconds;
+    const cap = input.notAfter ? Math.floor(input.notAfter.getTime() / 1000) : Infinity;
+    const expiresAt = Math.min(issuedAt + this.settings.ttlSeconds, cap);
     const claims: Record<string, unknown> = { scope: input.scope.join(' '), iat: issuedAt, exp: expiresAt };
     if (input.wallet) claims['wallet'] = input.wallet;
     const token = jwt.sign(claims, this.signingKey, {

@@ -4,6 +4,8 @@ import { authenticationError, GatewayError } from '../errors/gateway-error';
 import type { Caller } from './caller';
 import { l402Caller, type L402Deps } from '../l402/l402-gate';
 import type { KeyOwnerCache } from './key-owner-cache';
+import { isJwtShaped } from './access-tokens';
+import { jwtCaller, type JwtAuthentication } from './jwt-callers';
 
 /**
  * What a client without a credential sends in its place: LightningProx's client puts a missing spend token in its
@@ -27,15 +29,25 @@ const MISSING_CREDENTIAL_MESSAGE =
   'Missing API key or spend token: send it as "Authorization: Bearer <key>", "x-api-key" or "X-Spend-Token". ' +
   'Spend tokens (tgst_…) are prepaid: the operator of this gateway issues them (tollgate spend-tokens create).';
 
+/**
+ * Router402's VS Code extension names its wallet in a bare `X-Wallet-Address` header. That is never a credential
+ * (anyone can name anyone's wallet): the request is refused as if the header were absent, saying how to sign in.
+ */
+const WALLET_HEADER_MESSAGE =
+  'X-Wallet-Address is not a credential: sign in with that wallet instead. GET /v1/authorize/nonce, sign an ' +
+  'EIP-4361 (Sign-In with Ethereum) message containing the nonce, POST /v1/authorize {"message","signature"}, then ' +
+  'send the token it returns as "Authorization: Bearer <token>". API keys and spend tokens work as before.';
+
 const accountSuspended = () =>
   new GatewayError({ status: 403, type: 'permission_error', code: 'account_suspended', message: 'This account is suspended; its operator can resume it.' });
 
 /**
- * Authenticates API keys and spend tokens (stored as SHA-256 hashes) through the in-process cache, and — with L402
- * enabled — `Authorization: L402 <macaroon>:<preimage>`; 401 when it fails. With `l402Challenge`, a request with no
+ * Authenticates API keys and spend tokens (stored as SHA-256 hashes) through the in-process cache, bearer JWTs (ours
+ * from /v1/authorize, or a platform IdP's) when configured, and — with L402 enabled —
+ * `Authorization: L402 <macaroon>:<preimage>`; 401 when it fails. With `l402Challenge`, a request with no
  * credential at all passes without a caller: its route answers 402 with an invoice priced at its worst case.
  */
-export function authenticate(cache: KeyOwnerCache, options: { l402?: L402Deps; l402Challenge?: boolean } = {}, now: () => number = Date.now) {
+export function authenticate(cache: KeyOwnerCache, options: { l402?: L402Deps; l402Challenge?: boolean; jwt?: JwtAuthentication } = {}, now: () => number = Date.now) {
   return async (request: Request, response: Response, next: NextFunction) => {
     if (options.l402) {
       const paid = await l402Caller(options.l402, request.get('authorization'));
@@ -47,9 +59,16 @@ export function authenticate(cache: KeyOwnerCache, options: { l402?: L402Deps; l
     const credential = presentedCredential(request);
     if (!credential) {
       if (options.l402 && options.l402Challenge) return next(); // no caller: the route asks for an L402 payment
-      return next(authenticationError(MISSING_CREDENTIAL_MESSAGE, 'missing_api_key'));
+      return next(authenticationError(request.get('x-wallet-address') ? WALLET_HEADER_MESSAGE : MISSING_CREDENTIAL_MESSAGE, 'missing_api_key'));
     }
-    if (!isKeyShaped(credential)) return next(authenticationError('Invalid API key.'));
+    if (!isKeyShaped(credential)) {
+      // Keys are recognised by their shape first, so they never pay for JWT parsing or signature checks.
+      if (options.jwt && isJwtShaped(credential)) {
+        response.locals['caller'] = await jwtCaller(options.jwt, credential);
+        return next();
+      }
+      return next(authenticationError('Invalid API key.'));
+    }
     const owner = await cache.get(hashApiKey(credential));
     if (!owner) return next(authenticationError('Invalid API key.'));
     if (owner.revoked) return next(authenticationError('This API key has been revoked.', 'revoked_api_key'));

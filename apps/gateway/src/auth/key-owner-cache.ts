@@ -2,13 +2,13 @@ import { LRUCache } from 'lru-cache';
 import type { KeyOwner } from '@tollgate/db';
 import type { Invalidation } from '@tollgate/redis-state';
 
-interface Known {
-  owner: KeyOwner;
+interface Known<Owner> {
+  owner: Owner;
   fetchedAt: number;
 }
 
-interface Waiter {
-  resolve: (owner: KeyOwner | null) => void;
+interface Waiter<Owner> {
+  resolve: (owner: Owner | null) => void;
   reject: (error: unknown) => void;
 }
 
@@ -32,16 +32,18 @@ export interface KeyOwnerCacheOptions {
  *   so a flood of random keys costs one query per batch rather than one each;
  * - a known key whose lookup fails (Postgres unreachable) keeps serving for `staleIfErrorMs` past its TTL;
  * - `invalidate` drops a key or every key of an account at once (operators' changes, via Redis pub/sub).
+ *
+ * Also serves account-id → account lookups for JWT callers (`Owner` = an account, keyed by its id).
  */
-export class KeyOwnerCache {
-  private readonly known: LRUCache<string, Known>;
+export class KeyOwnerCache<Owner extends { accountId: string; apiKeyId?: string | null } = KeyOwner> {
+  private readonly known: LRUCache<string, Known<Owner>>;
   private readonly unknown: LRUCache<string, number>;
-  private readonly waiting = new Map<string, Waiter[]>();
+  private readonly waiting = new Map<string, Waiter<Owner>[]>();
   private scheduled = false;
   private readonly now: () => number;
 
   constructor(
-    private readonly lookupMany: (keyHashes: string[]) => Promise<Map<string, KeyOwner>>,
+    private readonly lookupMany: (keyHashes: string[]) => Promise<Map<string, Owner>>,
     private readonly options: KeyOwnerCacheOptions,
   ) {
     this.known = new LRUCache({ max: options.maxEntries ?? 50_000 });
@@ -49,7 +51,7 @@ export class KeyOwnerCache {
     this.now = options.now ?? Date.now;
   }
 
-  async get(keyHash: string): Promise<KeyOwner | null> {
+  async get(keyHash: string): Promise<Owner | null> {
     const now = this.now();
     const known = this.known.get(keyHash);
     if (known && now - known.fetchedAt < this.options.ttlMs) return known.owner;
@@ -70,7 +72,7 @@ export class KeyOwnerCache {
     }
   }
 
-  private load(keyHash: string): Promise<KeyOwner | null> {
+  private load(keyHash: string): Promise<Owner | null> {
     return new Promise((resolve, reject) => {
       const waiters = this.waiting.get(keyHash);
       if (waiters) return waiters.push({ resolve, reject });

@@ -28,6 +28,15 @@ const LIGHTNINGPROX_MODELS = [
   'google/gemini-2.5-flash',
 ];
 
+/** The names Router402's web app and VS Code extension send (issue 12): each is a catalog id. */
+const ROUTER402_MODELS = [
+  'anthropic/claude-opus-4.5',
+  'anthropic/claude-sonnet-4.5',
+  'anthropic/claude-haiku-4.5',
+  'google/gemini-3-pro-preview',
+  'google/gemini-3-flash-preview',
+];
+
 describe('every catalog model answers through /v1/chat/completions, by `provider/model` and by its bare upstream id', () => {
   const catalog = loadCatalog();
   const served = catalog.entries.filter((entry) => entry.provider !== 'tollgate');
@@ -53,6 +62,7 @@ describe('every catalog model answers through /v1/chat/completions, by `provider
   it('holds at least 19 models, the LightningProx ones among them, with the names the issue lists resolving', () => {
     expect(served.length).toBeGreaterThanOrEqual(19);
     expect(served.map((entry) => entry.id)).toEqual(expect.arrayContaining([...LIGHTNINGPROX_MODELS]));
+    expect(ROUTER402_MODELS.map((name) => catalog.find(name)?.id)).toEqual(ROUTER402_MODELS);
     expect(
       ['claude-opus-4-5-20251101', 'gpt-4-turbo', 'gemini-2.5-pro', 'mistral-large-latest', 'deepseek-ai/DeepSeek-V3', 'anthropic/claude-sonnet-4.5'].map(
         (name) => catalog.find(name)?.id,

@@ -27,6 +27,16 @@ describe('pricesFor', () => {
     expect(pricesFor(pro, 1_048_576)).toEqual({ input: '2.50', output: '15', cacheRead: '0.25' });
   });
 
+  it("prices Router402's Gemini 3 previews as Google publishes them: Pro tiered above 200,000 prompt tokens, Flash flat", () => {
+    const gemini3Pro = entry('google/gemini-3-pro-preview');
+    expect(gemini3Pro).toMatchObject({ provider: 'google', upstreamId: 'gemini-3-pro-preview', contextWindow: 1_048_576, maxOutputTokens: 65_536 });
+    expect(pricesFor(gemini3Pro, 200_000)).toEqual({ input: '2', output: '12', cacheRead: '0.20' });
+    expect(pricesFor(gemini3Pro, 200_001)).toEqual({ input: '4', output: '18', cacheRead: '0.40' });
+    const gemini3Flash = entry('google/gemini-3-flash-preview');
+    expect(gemini3Flash).toMatchObject({ provider: 'google', upstreamId: 'gemini-3-flash-preview', contextWindow: 1_048_576, maxOutputTokens: 65_536 });
+    expect(pricesFor(gemini3Flash, 1_000_000)).toEqual({ input: '0.50', output: '3', cacheRead: '0.05' });
+  });
+
   it('picks the highest tier below the prompt, and the base prices without tiers', () => {
     const tiered = catalogEntrySchema.parse({
       ...baseEntry,
