@@ -148,6 +148,12 @@ export const chatCompletionRequestSchema = z
     seed: z.number().int().optional(),
     n: z.literal(1, { message: 'only n=1 is supported' }).optional(),
     user: z.string().max(256).optional(),
+    /**
+     * OpenRouter's plugins (`[{"id":"web"}]`, `file-parser`, `response-healing`…), which Router402's clients send.
+     * Accepted so those clients work, never applied: the gateway reports each as unsupported (x-tollgate-warnings, or
+     * a 400 in strict mode). Each names its plugin; its options are OpenRouter's and left unread.
+     */
+    plugins: z.array(z.looseObject({ id: z.string().min(1).max(100) })).max(16).optional(),
   })
   .strict();
 export type ChatCompletionRequest = z.infer<typeof chatCompletionRequestSchema>;

@@ -54,7 +54,7 @@ describe('POST /v1/chat/completions with tollgate/echo, through the official ope
     expect(last?.usage).toMatchObject({ completion_tokens: 4, cost: { total: expect.any(String) } });
   });
 
-  it('sends no usage chunk unless asked, ends with data: [DONE], and echoes a sane x-request-id', async () => {
+  it('sends no usage chunk unless asked (usage rides on the finish_reason chunk), ends with data: [DONE], and echoes a sane x-request-id', async () => {
     const response = await fetch(`${gateway.url}/v1/chat/completions`, {
       method: 'POST',
       headers: { authorization: `Bearer ${gateway.apiKey}`, 'content-type': 'application/json', 'x-request-id': 'my-trace-42' },
@@ -66,7 +66,10 @@ describe('POST /v1/chat/completions with tollgate/echo, through the official ope
     const events = text.split('\n\n').filter(Boolean);
     expect(events.every((event) => event.startsWith('data: '))).toBe(true);
     expect(events.at(-1)).toBe('data: [DONE]');
-    expect(text).not.toContain('"usage"');
+    // Usage (with its cost) once, on the chunk that carries finish_reason; no chunk of its own with empty choices.
+    const chunks = events.slice(0, -1).map((event) => JSON.parse(event.slice('data: '.length)) as { choices: Array<{ finish_reason: string | null }>; usage?: { cost: { total: string } } });
+    expect(chunks.filter((chunk) => chunk.usage).map((chunk) => chunk.choices[0]?.finish_reason)).toEqual(['stop']);
+    expect(chunks.at(-1)?.usage).toMatchObject({ completion_tokens: 2, cost: { total: expect.stringMatching(/^0\.\d+$/) } });
     const requestId = response.headers.get('x-tollgate-request-id') as string;
     const event = await gateway.meteringEvent(requestId);
     expect(event).toMatchObject({ streamed: true, status: 'ok', clientRequestId: 'my-trace-42' });

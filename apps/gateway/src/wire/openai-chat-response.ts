@@ -1,7 +1,10 @@
 import type { CompletionOutcome } from '../completion/generate-completion';
 import { toOpenAiUsage } from './openai-usage';
 
-/** A non-streaming completion as an OpenAI `chat.completion` object. */
+/**
+ * A non-streaming completion as an OpenAI `chat.completion` object, plus a top-level `cost` (the price the caller
+ * pays, a decimal string equal to `usage.cost.total`) as Router402's server adds it: its clients read it there.
+ */
 export function toOpenAiChatCompletion(outcome: CompletionOutcome, input: { id: string; created: number }) {
   const { result } = outcome;
   const toolCalls = result.toolCalls.map((call) => ({
@@ -29,5 +32,6 @@ export function toOpenAiChatCompletion(outcome: CompletionOutcome, input: { id: 
       },
     ],
     usage: toOpenAiUsage(outcome.usage, outcome.cost),
+    cost: outcome.cost.total,
   };
 }

@@ -3,8 +3,10 @@ import { toOpenAiUsage } from './openai-usage';
 
 /**
  * Turns metered completion parts into OpenAI `chat.completion.chunk` objects (or the error object sent mid-stream).
- * Same `id` on every chunk; `delta.role` only in the first; `finish_reason` in the last content chunk; a final
- * usage chunk with empty `choices` when the caller asked for `stream_options.include_usage`.
+ * Same `id` on every chunk; `delta.role` only in the first; `finish_reason` in the last content chunk. Usage (with
+ * its `cost`) comes once: with `stream_options.include_usage`, as OpenAI sends it — a final chunk of its own with
+ * empty `choices`; without it, on the chunk that carries `finish_reason`, as Router402's chunk table has it (its
+ * clients read usage there; OpenAI's SDK accepts `usage` on any chunk).
  */
 export function createOpenAiChunkMapper(input: { id: string; created: number; model: string; includeUsage: boolean }) {
   let roleSent = false;
@@ -39,11 +41,9 @@ export function createOpenAiChunkMapper(input: { id: string; created: number; mo
           }),
         ];
       case 'finish': {
-        const chunks: object[] = [chunk({}, part.finishReason)];
-        if (input.includeUsage) {
-          chunks.push({ id: input.id, object: 'chat.completion.chunk', created: input.created, model: input.model, choices: [], usage: toOpenAiUsage(part.usage, part.cost) });
-        }
-        return chunks;
+        const usage = toOpenAiUsage(part.usage, part.cost);
+        if (!input.includeUsage) return [{ ...chunk({}, part.finishReason), usage }];
+        return [chunk({}, part.finishReason), { id: input.id, object: 'chat.completion.chunk', created: input.created, model: input.model, choices: [], usage }];
       }
       case 'error':
         return [{ error: { message: part.error.message, type: part.error.type, code: part.error.code } }];

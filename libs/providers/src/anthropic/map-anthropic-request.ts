@@ -60,6 +60,7 @@ const SETTING_HANDLING: Record<keyof ChatCompletionRequest, 'gateway' | 'mapped'
   frequency_penalty: 'unsupported',
   presence_penalty: 'unsupported',
   seed: 'unsupported',
+  plugins: 'gateway', // OpenRouter's; reported unsupported by the gateway, never sent upstream
 };
 
 /**

@@ -6,9 +6,10 @@ import { mapOpenAiCompatibleMessages } from './map-openai-compatible-messages';
 
 /**
  * Fields that steer the gateway itself and are never forwarded. The caller's output limits are among them: the
- * gateway turned them into the output budget it reserved, and that budget is what goes upstream.
+ * gateway turned them into the output budget it reserved, and that budget is what goes upstream. `plugins` are
+ * OpenRouter's, reported unsupported by the gateway before any provider is chosen.
  */
-const GATEWAY_FIELDS = new Set<keyof ChatCompletionRequest>(['models', 'stream', 'stream_options', 'model', 'max_tokens', 'max_completion_tokens']);
+const GATEWAY_FIELDS = new Set<keyof ChatCompletionRequest>(['models', 'stream', 'stream_options', 'model', 'max_tokens', 'max_completion_tokens', 'plugins']);
 
 /**
  * The upstream request body for an OpenAI-compatible provider: the caller's request with the upstream model id,
