@@ -24,6 +24,7 @@ import { chatCompletionsHandler } from './routes/chat-completions-route';
 import { healthHandler, readinessHandler, type ReadinessCheck } from './routes/health-routes';
 import { messagesHandler } from './routes/messages-route';
 import { modelsHandler } from './routes/models-route';
+import { settleHandler } from './x402/settle-route';
 
 /** Everything the HTTP app needs; built by main.ts (or a test) from real connections. */
 export interface GatewayDeps extends CompletionDeps, TopupDeps {
@@ -54,7 +55,8 @@ export function createApp(deps: GatewayDeps): Express {
   app.get('/v1/models', modelsHandler(deps.registry));
 
   // Completions may be paid per request with L402 (when enabled): without credentials they are answered 402.
-  const auth = authenticate(deps.keyCache, { l402: deps.l402, l402Challenge: true, jwt: deps.jwt });
+  // With x402 (when enabled) they are answered 402 with payment requirements, or pay for themselves (X-PAYMENT, PAYMENT-SIGNATURE).
+  const auth = authenticate(deps.keyCache, { l402: deps.l402, l402Challenge: true, x402: deps.x402 !== undefined, jwt: deps.jwt });
   const authenticated = authenticate(deps.keyCache, { l402: deps.l402, jwt: deps.jwt });
   const body = jsonBody(deps.bodyLimitBytes);
   const policy = attachKeyPolicy(deps.keyCache); // the key's model allowlist and spending cap
@@ -62,6 +64,7 @@ export function createApp(deps: GatewayDeps): Express {
   app.post('/v1/chat', auth, policy, body, chatCompletionsHandler(deps)); // LightningProx's name for the same API
   app.post('/v1/messages', auth, policy, body, messagesHandler(deps));
   app.get('/v1/balance', authenticated, balanceHandler(deps.prisma, deps.btcUsdRate));
+  app.post('/v1/settle', authenticated, settleHandler(deps.x402)); // a wallet pays its debt over x402
   app.get('/api/capabilities', capabilitiesHandler(deps.registry));
   // Sign-in: a JWT for a wallet (EIP-4361 or EIP-712 over a single-use nonce) or in exchange for an API key.
   app.get('/v1/authorize/nonce', nonceHandler(deps));

@@ -17,6 +17,9 @@ import { closeAll } from './close-all';
 import { EventSpool } from './metering/event-spool';
 import { MeteringProducer } from './metering/metering-producer';
 import type { L402Deps } from './l402/l402-gate';
+import type { X402Deps } from './x402/x402-deps';
+import { X402_NETWORKS } from './x402/x402-networks';
+import { HTTPFacilitatorClient } from '@x402/core/http';
 
 /** The gateway's live connections and the deps built on them; `close()` releases everything. */
 export interface GatewayRuntime {
@@ -116,6 +119,7 @@ export function createGatewayRuntime(config: Config, logger: Logger): GatewayRun
   producer.beforeReplay((event) => admission.recordPending(event));
   redis.on('ready', () => void producer.replaySpool().catch((error: unknown) => logger.warn({ err: error }, 'replaying the metering spool failed')));
   const l402 = l402Settings(config, { lightning, rate, prisma, admission });
+  const x402 = x402Settings(config, { redis, prisma, admission, logger });
   const accessTokens = accessTokensFromConfig(config);
   const idp = idpTokensFromConfig(config, prisma);
   const deps: GatewayDeps = {
@@ -123,6 +127,7 @@ export function createGatewayRuntime(config: Config, logger: Logger): GatewayRun
     producer,
     admission,
     l402,
+    x402,
     accessTokens,
     jwt: accessTokens || idp ? { accessTokens, idp, accounts: accountCache } : undefined,
     signIn: { nonces: new SignInNonces(redis, config.AUTHORIZE_NONCE_TTL_SECONDS), domain: config.AUTHORIZE_DOMAIN },
@@ -189,5 +194,22 @@ function l402Settings(config: Config, parts: Partial<Pick<L402Deps, 'lightning' 
     admission: parts.admission,
     invoiceExpirySeconds: config.INVOICE_EXPIRY_SECONDS,
     validHours: config.L402_VALID_HOURS,
+  };
+}
+
+/**
+ * x402 payments, when X402_PAY_TO and X402_NETWORK are both set (one without the other fails the start): USDC on that
+ * network, settled through X402_FACILITATOR_URL when set.
+ */
+function x402Settings(config: Config, parts: Pick<X402Deps, 'redis' | 'prisma' | 'admission' | 'logger'>): X402Deps | undefined {
+  if (!config.X402_PAY_TO && !config.X402_NETWORK) return undefined;
+  if (!config.X402_PAY_TO || !config.X402_NETWORK) throw new Error('x402 needs both X402_PAY_TO and X402_NETWORK');
+  return {
+    ...parts,
+    payTo: config.X402_PAY_TO as `0x${string}`,
+    network: X402_NETWORKS[config.X402_NETWORK],
+    facilitator: config.X402_FACILITATOR_URL ? new HTTPFacilitatorClient({ url: config.X402_FACILITATOR_URL }) : undefined,
+    debtThreshold: config.X402_DEBT_THRESHOLD,
+    maxTimeoutSeconds: config.X402_MAX_TIMEOUT_SECONDS,
   };
 }

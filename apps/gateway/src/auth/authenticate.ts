@@ -47,7 +47,7 @@ const accountSuspended = () =>
  * `Authorization: L402 <macaroon>:<preimage>`; 401 when it fails. With `l402Challenge`, a request with no
  * credential at all passes without a caller: its route answers 402 with an invoice priced at its worst case.
  */
-export function authenticate(cache: KeyOwnerCache, options: { l402?: L402Deps; l402Challenge?: boolean; jwt?: JwtAuthentication } = {}, now: () => number = Date.now) {
+export function authenticate(cache: KeyOwnerCache, options: { l402?: L402Deps; l402Challenge?: boolean; jwt?: JwtAuthentication; x402?: boolean } = {}, now: () => number = Date.now) {
   return async (request: Request, response: Response, next: NextFunction) => {
     if (options.l402) {
       const paid = await l402Caller(options.l402, request.get('authorization'));
@@ -58,7 +58,8 @@ export function authenticate(cache: KeyOwnerCache, options: { l402?: L402Deps; l
     }
     const credential = presentedCredential(request);
     if (!credential) {
-      if (options.l402 && options.l402Challenge) return next(); // no caller: the route asks for an L402 payment
+      // No caller: the route asks for a payment (L402, x402), or takes the x402 payment (X-PAYMENT, PAYMENT-SIGNATURE) the request carries.
+      if (options.l402Challenge && (options.l402 || options.x402)) return next();
       return next(authenticationError(request.get('x-wallet-address') ? WALLET_HEADER_MESSAGE : MISSING_CREDENTIAL_MESSAGE, 'missing_api_key'));
     }
     if (!isKeyShaped(credential)) {

@@ -5,6 +5,7 @@ import type { AdmissionGuard } from '../admission/admission-guard';
 import type { LimitState } from '../admission/rate-limit-headers';
 import type { L402Deps } from '../l402/l402-gate';
 import type { MeteringProducer } from '../metering/metering-producer';
+import type { X402Deps } from '../x402/x402-deps';
 
 /** What serving a completion needs from the running gateway. */
 export interface CompletionDeps {
@@ -22,6 +23,8 @@ export interface CompletionDeps {
   logger: Logger;
   /** Set when L402 pay-per-request is enabled. */
   l402?: L402Deps;
+  /** Set when x402 payments are enabled (X402_PAY_TO and X402_NETWORK). */
+  x402?: X402Deps;
 }
 
 /** One request's identity and cancellation. */

@@ -10,6 +10,8 @@ export class GatewayError extends Error {
   readonly param: string | null;
   /** Extra response headers (e.g. retry-after). */
   readonly headers: Record<string, string>;
+  /** A body answered instead of the rendered error: x402's 402 must be its payment requirements, which its clients read. */
+  readonly body: unknown;
   /**
    * True when the caller's message leaves out what the cause says (a provider's own words about tollgate's
    * account, a missing setting, a database error): the cause must then be logged, with the request id.
@@ -23,6 +25,7 @@ export class GatewayError extends Error {
     code?: string | null;
     param?: string | null;
     headers?: Record<string, string>;
+    body?: unknown;
     cause?: unknown;
     causeWithheld?: boolean;
   }) {
@@ -32,6 +35,7 @@ export class GatewayError extends Error {
     this.code = init.code ?? null;
     this.param = init.param ?? null;
     this.headers = init.headers ?? {};
+    this.body = init.body;
     this.causeWithheld = init.causeWithheld ?? false;
   }
 }

@@ -65,6 +65,6 @@ export function errorMiddleware(logger: Logger, peekLimits: (caller: Caller) => 
       if (state && !response.headersSent) response.set(rateLimitHeaders(state));
     }
     if (response.headersSent || response.destroyed) return;
-    response.status(gatewayError.status).set(gatewayError.headers).json(renderError(request, gatewayError));
+    response.status(gatewayError.status).set(gatewayError.headers).json(gatewayError.body ?? renderError(request, gatewayError));
   };
 }

@@ -1,5 +1,6 @@
 import { anthropicMessagesRequestSchema } from '@tollgate/schemas';
 import type { Request, Response } from 'express';
+import type { Caller } from '../auth/caller';
 import type { CompletionDeps } from '../completion/completion-deps';
 import { generateCompletion } from '../completion/generate-completion';
 import { streamCompletion } from '../completion/stream-completion';
@@ -25,6 +26,8 @@ export function messagesHandler(deps: CompletionDeps) {
     const requestWarnings = cacheControlWarnings(anthropicBody, context.strict);
     const body = fromAnthropicRequest(anthropicBody);
     await requirePayment(deps, body, response);
+    // Payment may have set or replaced the caller (an x402 payer, a wallet's limit): the context was taken before.
+    context.caller = response.locals['caller'] as Caller;
     const id = `msg_${context.requestId.replace(/^req_/, '')}`;
 
     if (!body.stream) {

@@ -1,0 +1,124 @@
+import { getCommittedDebt } from '@tollgate/db';
+import type { Request, Response } from 'express';
+import { DEFAULT_LIMITS, type Caller } from '../auth/caller';
+import { acceptPayment } from './accept-payment';
+import { paymentRequired, type PaymentAsk } from './payment-requirements';
+import { presentedPayment } from './presented-payment';
+import { usdcAtomicToUsd, usdToUsdcAtomicCeil } from './usdc-amount';
+import { X402Refusal } from './x402-refusal';
+import type { X402Deps } from './x402-deps';
+
+/** The absolute URL of a request: the `resource` of its payment requirements. */
+export function resourceUrl(request: Request): string {
+  return `${request.protocol}://${request.get('host') ?? 'localhost'}${request.originalUrl}`;
+}
+
+/** A payment for `ask`, or its refusal as a 402 with the requirements again and the x402 reason. */
+async function takePayment<T>(deps: X402Deps, ask: PaymentAsk, pay: () => Promise<T>, headers: Record<string, string> = {}): Promise<T> {
+  try {
+    return await pay();
+  } catch (error) {
+    if (error instanceof X402Refusal) throw paymentRequired(deps, ask, error.reason, headers);
+    throw error;
+  }
+}
+
+/** What one completion asks for: its worst case in USDC, rounded up to the next atomic unit (at least one). */
+export function completionAsk(request: Request, worstCaseUsd: string, streamed: boolean): PaymentAsk {
+  const atomic = usdToUsdcAtomicCeil(worstCaseUsd);
+  return {
+    amountAtomic: atomic > 0n ? atomic : 1n,
+    resourceUrl: resourceUrl(request),
+    description: `tollgate: one ${request.path} request (at most $${worstCaseUsd}; what it does not cost stays as the wallet's credit)`,
+    mimeType: streamed ? 'text/event-stream' : 'application/json',
+  };
+}
+
+/**
+ * Pay per request: a request without credentials either carries an x402 payment for its worst case — verified,
+ * settled and credited to the payer's wallet account, which becomes its caller (`authMethod: 'x402'`, its usage billed
+ * against that credit; what the request does not cost stays as the wallet's credit) — or is answered 402 with the
+ * requirements (`extraHeaders`: L402's challenge, when Lightning is offered too). Sets the payment's response header.
+ */
+export async function payPerRequest(deps: X402Deps, response: Response, ask: PaymentAsk, extraHeaders: () => Promise<Record<string, string>>): Promise<Caller> {
+  const payment = await takePayment(deps, ask, async () => presentedPayment(response.req));
+  if (!payment) throw paymentRequired(deps, ask, 'Payment required: pay with x402 (X-PAYMENT or PAYMENT-SIGNATURE) to use this endpoint.', await extraHeaders());
+  const accepted = await takePayment(deps, ask, () => acceptPayment(deps, payment, ask, { kind: 'topup' }));
+  response.set(accepted.responseHeaders);
+  return {
+    accountId: accepted.accountId,
+    apiKeyId: null,
+    authMethod: 'x402',
+    walletAddress: accepted.walletAddress,
+    creditLimit: accepted.creditLimit,
+    expiresAt: null,
+    limits: DEFAULT_LIMITS,
+  };
+}
+
+/** How much debt a wallet-bound caller may run up: X402_DEBT_THRESHOLD when set, else its account's credit limit. */
+export function debtLimit(deps: X402Deps, caller: Caller): string {
+  return deps.debtThreshold ?? caller.creditLimit;
+}
+
+/**
+ * What settling a wallet's debt asks for: its committed debt (the ledger's), plus — when even a settled account could
+ * not afford `worstCaseUsd` within its limit — the difference, so that the paid call goes through. Zero atomic
+ * units when there is nothing to settle.
+ */
+async function debtAskAtomic(deps: X402Deps, caller: Caller, worstCaseUsd: string): Promise<{ signedDebtAtomic: bigint; debtAtomic: bigint; askAtomic: bigint; limitAtomic: bigint; worstAtomic: bigint }> {
+  const { debt } = await getCommittedDebt(deps.prisma, caller.accountId);
+  // A credit (negative debt) counts as such in the check below (to the atomic unit), and there is nothing to settle.
+  const signedDebtAtomic = debt.startsWith('-') ? -usdToUsdcAtomicCeil(debt.slice(1)) : usdToUsdcAtomicCeil(debt);
+  const debtAtomic = signedDebtAtomic > 0n ? signedDebtAtomic : 0n;
+  const limitAtomic = usdToUsdcAtomicCeil(debtLimit(deps, caller));
+  const worstAtomic = usdToUsdcAtomicCeil(worstCaseUsd);
+  const beyondLimit = worstAtomic > limitAtomic ? worstAtomic - limitAtomic : 0n;
+  return { signedDebtAtomic, debtAtomic, askAtomic: debtAtomic + beyondLimit, limitAtomic, worstAtomic };
+}
+
+/**
+ * Router402's model for a wallet-bound caller (a wallet JWT): it runs up debt to its limit (debtLimit), and the call
+ * that would take its committed debt past it gets 402 with x402 requirements for the outstanding debt; the same call
+ * carrying a payment for it is settled (a `settlement` ledger entry with the transaction), its funds refreshed, and
+ * it proceeds. Reads the account's committed debt from Postgres (one primary-key read per wallet-JWT request).
+ * Returns the caller with its limit as admission must see it.
+ */
+export async function settleDebtIfDue(deps: X402Deps, response: Response, caller: Caller, worstCaseUsd: string, streamed: boolean): Promise<Caller> {
+  const limited = { ...caller, creditLimit: debtLimit(deps, caller) };
+  const { signedDebtAtomic, debtAtomic, askAtomic, limitAtomic, worstAtomic } = await debtAskAtomic(deps, caller, worstCaseUsd);
+  if (signedDebtAtomic + worstAtomic <= limitAtomic || askAtomic === 0n) return limited;
+  const request = response.req;
+  const ask: PaymentAsk = {
+    amountAtomic: askAtomic,
+    resourceUrl: resourceUrl(request),
+    description: `tollgate: settle this wallet's debt of $${usdcAtomicToUsd(debtAtomic)} to continue`,
+    mimeType: streamed ? 'text/event-stream' : 'application/json',
+  };
+  const payment = await takePayment(deps, ask, async () => presentedPayment(request));
+  if (!payment) throw paymentRequired(deps, ask, `Debt limit reached: settle the outstanding debt ($${usdcAtomicToUsd(debtAtomic)}) with x402 to continue.`);
+  const accepted = await takePayment(deps, ask, () => acceptPayment(deps, payment, ask, { kind: 'settlement', accountId: caller.accountId, creditLimit: caller.creditLimit }));
+  response.set(accepted.responseHeaders);
+  return limited;
+}
+
+/**
+ * `POST /v1/settle` for a wallet-bound caller: without a payment, 402 with requirements for its whole committed debt
+ * (200 with nothing to pay when there is none); with one, the debt is settled and the new debt answered.
+ */
+export async function settleDebtOnDemand(deps: X402Deps, response: Response, caller: Caller): Promise<{ settled: string; debt: string; reference: string | null }> {
+  const { debtAtomic } = await debtAskAtomic(deps, caller, '0');
+  const { debt } = await getCommittedDebt(deps.prisma, caller.accountId);
+  if (debtAtomic === 0n) return { settled: '0', debt, reference: null };
+  const ask: PaymentAsk = {
+    amountAtomic: debtAtomic,
+    resourceUrl: resourceUrl(response.req),
+    description: `tollgate: settle this wallet's debt of $${usdcAtomicToUsd(debtAtomic)}`,
+    mimeType: 'application/json',
+  };
+  const payment = await takePayment(deps, ask, async () => presentedPayment(response.req));
+  if (!payment) throw paymentRequired(deps, ask, `Outstanding debt: $${usdcAtomicToUsd(debtAtomic)}; pay it with x402 to settle.`);
+  const accepted = await takePayment(deps, ask, () => acceptPayment(deps, payment, ask, { kind: 'settlement', accountId: caller.accountId, creditLimit: caller.creditLimit }));
+  response.set(accepted.responseHeaders);
+  return { settled: accepted.amountUsd, debt: accepted.debt, reference: accepted.reference };
+}
