@@ -75,7 +75,7 @@ export function createApp(deps: GatewayDeps): Express {
   app.post('/v1/tokens', body, tokensHandler(deps));
   app.get('/topup', topupPageHandler);
   app.get('/topup/qr.svg', topupQrHandler);
-  app.use('/admin', adminRouter({ ...deps.admin, prisma: deps.prisma, logger: deps.logger, catalog: deps.registry.catalog }));
+  app.use('/admin', adminRouter({ ...deps.admin, prisma: deps.prisma, logger: deps.logger, catalog: deps.registry.catalog, accessTokens: deps.accessTokens }));
   let openApi: ReturnType<typeof openApiDocument> | undefined;
   app.get('/openapi.json', (_request, response) => {
     openApi ??= openApiDocument();

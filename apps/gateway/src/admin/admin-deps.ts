@@ -1,6 +1,7 @@
 import type { PrismaClient } from '@tollgate/db';
 import type { Invalidation } from '@tollgate/redis-state';
 import type { Logger } from 'pino';
+import type { AccessTokens } from '../auth/access-tokens';
 
 /** What the admin API needs. */
 export interface AdminDeps {
@@ -8,6 +9,8 @@ export interface AdminDeps {
   logger: Logger;
   /** The operators' bearer token; unset = the admin API refuses every request. */
   adminToken?: string;
+  /** tollgate's own JWTs: one whose scope contains `admin` is let in too (when JWT_* settings are configured). */
+  accessTokens?: Pick<AccessTokens, 'verify'>;
   /**
    * Tells every gateway replica (this one included) to drop what it caches of an account or key. Must not throw: a
    * Redis that cannot be told only delays the change until KEY_CACHE_TTL_MS.

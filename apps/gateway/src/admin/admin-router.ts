@@ -26,7 +26,7 @@ function optionalJsonBody(parse: ReturnType<typeof jsonBody>) {
 export function adminRouter(deps: AdminDeps): Router {
   const router = Router();
   const body = optionalJsonBody(jsonBody(ADMIN_BODY_LIMIT_BYTES));
-  router.use(adminAuth(deps.adminToken));
+  router.use(adminAuth(deps.adminToken, deps.accessTokens));
   router.use((_request, response, next) => {
     response.setHeader('cache-control', 'no-store');
     next();
