@@ -2,7 +2,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from '@tollgate/config';
-import { createPrismaClient, findKeyOwners, getCommittedDebt, type PrismaClient } from '@tollgate/db';
+import { createPrismaClient, findKeyOwners, findKeyOwnersById, getCommittedDebt, type PrismaClient } from '@tollgate/db';
 import { createLightningBackend, fixedBtcUsdRate, urlBtcUsdRate } from '@tollgate/lightning';
 import { estimateTextTokens, loadCatalog, PROVIDER_DEFINITIONS, ProviderRegistry } from '@tollgate/providers';
 import type { GatewayDeps } from './app';
@@ -78,6 +78,11 @@ export function createGatewayRuntime(config: Config, logger: Logger): GatewayRun
     ttlMs: config.KEY_CACHE_TTL_MS,
     staleIfErrorMs: config.KEY_CACHE_STALE_IF_ERROR_MS,
   });
+  // The keys tokens from a key exchange stand for, by id (a token carries the key's id, never its secret or hash).
+  const keyByIdCache = new KeyOwnerCache((apiKeyIds) => findKeyOwnersById(prisma, apiKeyIds), {
+    ttlMs: config.KEY_CACHE_TTL_MS,
+    staleIfErrorMs: config.KEY_CACHE_STALE_IF_ERROR_MS,
+  });
   // Operators' changes (revoked keys, suspended accounts, new limits) reach this replica's key cache at once.
   const subscriber = redis.duplicate({ enableOfflineQueue: true, commandTimeout: undefined, maxRetriesPerRequest: null });
   subscriber.on('error', (error) => logger.warn({ err: error }, 'redis subscriber connection error'));
@@ -86,6 +91,7 @@ export function createGatewayRuntime(config: Config, logger: Logger): GatewayRun
     if (invalidation) {
       keyCache.invalidate(invalidation);
       accountCache.invalidate(invalidation);
+      keyByIdCache.invalidate(invalidation);
     }
   });
   void subscriber.subscribe(INVALIDATION_CHANNEL).catch((error: unknown) => logger.warn({ err: error }, 'could not subscribe to invalidations'));
@@ -129,7 +135,7 @@ export function createGatewayRuntime(config: Config, logger: Logger): GatewayRun
     l402,
     x402,
     accessTokens,
-    jwt: accessTokens || idp ? { accessTokens, idp, accounts: accountCache } : undefined,
+    jwt: accessTokens || idp ? { accessTokens, idp, accounts: accountCache, keys: keyByIdCache } : undefined,
     signIn: { nonces: new SignInNonces(redis, config.AUTHORIZE_NONCE_TTL_SECONDS), domain: config.AUTHORIZE_DOMAIN },
     commissionRate: config.COMMISSION_RATE,
     maxAttempts: config.UPSTREAM_MAX_ATTEMPTS,
@@ -151,6 +157,7 @@ export function createGatewayRuntime(config: Config, logger: Logger): GatewayRun
       async invalidate(invalidation) {
         keyCache.invalidate(invalidation);
         accountCache.invalidate(invalidation);
+        keyByIdCache.invalidate(invalidation);
         await publishInvalidation(redis, invalidation).catch((error: unknown) => logger.warn({ err: error, invalidation }, 'could not tell other replicas of an admin change: they see it within KEY_CACHE_TTL_MS'));
       },
       refreshFunds: (accountId) => admission.refresh(accountId),

@@ -1,5 +1,5 @@
 import { displayPrefix, generateApiKey, hashApiKey, SPEND_TOKEN_PREFIX } from './api-key-secret';
-import type { PrismaClient } from './prisma-client';
+import type { Prisma, PrismaClient } from './prisma-client';
 
 export interface CreatedAccount {
   account: { id: string; name: string; creditLimit: string };
@@ -64,22 +64,32 @@ const KEY_OWNER_SELECT = {
 /** Looks keys up by their hashes, in one query; a hash with no key is absent from the map. */
 export async function findKeyOwners(prisma: PrismaClient, keyHashes: readonly string[]): Promise<Map<string, KeyOwner>> {
   const keys = await prisma.apiKey.findMany({ where: { keyHash: { in: [...keyHashes] } }, select: KEY_OWNER_SELECT });
-  return new Map(
-    keys.map((key) => [
-      key.keyHash,
-      {
-        apiKeyId: key.id,
-        accountId: key.accountId,
-        revoked: key.revokedAt !== null,
-        expiresAt: key.expiresAt,
-        creditLimit: key.account.creditLimit.toFixed(),
-        suspended: key.account.suspendedAt !== null,
-        limits: { keyRpm: key.rpmLimit, keyTpm: key.tpmLimit, accountRpm: key.account.rpmLimit, accountTpm: key.account.tpmLimit },
-        allowedModels: key.allowedModels,
-        spendCap: key.spendCap?.toFixed() ?? null,
-      },
-    ]),
-  );
+  return new Map(keys.map((key) => [key.keyHash, keyOwner(key)]));
+}
+
+/** A key id is a UUID: anything else (a forged token claim) is no key, and is never sent to Postgres as one. */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Looks keys up by their ids (a token exchanged for a key names it), in one query; an unknown id is absent. */
+export async function findKeyOwnersById(prisma: PrismaClient, apiKeyIds: readonly string[]): Promise<Map<string, KeyOwner>> {
+  const ids = apiKeyIds.filter((id) => UUID.test(id));
+  if (ids.length === 0) return new Map();
+  const keys = await prisma.apiKey.findMany({ where: { id: { in: ids } }, select: KEY_OWNER_SELECT });
+  return new Map(keys.map((key) => [key.id, keyOwner(key)]));
+}
+
+function keyOwner(key: Prisma.ApiKeyGetPayload<{ select: typeof KEY_OWNER_SELECT }>): KeyOwner {
+  return {
+    apiKeyId: key.id,
+    accountId: key.accountId,
+    revoked: key.revokedAt !== null,
+    expiresAt: key.expiresAt,
+    creditLimit: key.account.creditLimit.toFixed(),
+    suspended: key.account.suspendedAt !== null,
+    limits: { keyRpm: key.rpmLimit, keyTpm: key.tpmLimit, accountRpm: key.account.rpmLimit, accountTpm: key.account.tpmLimit },
+    allowedModels: key.allowedModels,
+    spendCap: key.spendCap?.toFixed() ?? null,
+  };
 }
 
 /** Looks a key up by its hash; null when no such key exists. */

@@ -29,6 +29,9 @@ describe('AccessTokens', () => {
     expect(claims?.header.alg).toBe(algorithm);
     expect(claims?.payload).toMatchObject({ sub: 'acct-1', iss: 'tollgate', aud: 'tollgate', scope: 'completions admin' });
     expect(tokens.sign({ accountId: 'acct-1', scope: [] }).token).not.toBe(token); // fresh jti
+    const exchanged = tokens.sign({ accountId: 'acct-1', keyId: 'key-1', scope: ['completions'], notAfter: new Date(Date.now() + 60_000) });
+    expect(tokens.verify(exchanged.token)).toMatchObject({ keyId: 'key-1' });
+    expect(exchanged.expiresAt.getTime() - Date.now()).toBeLessThanOrEqual(60_000); // never outlives its key
   });
 
   it('refuses a forged signature', () => {

@@ -21,6 +21,8 @@ export interface AccessGrant {
   accountId: string;
   wallet?: string;
   scope: string[];
+  /** The API key a token was exchanged for (claim `key`): the token then stands for that key, and ends with it. */
+  keyId?: string;
 }
 
 /** A verified access token. */
@@ -47,6 +49,7 @@ export class AccessTokenError extends Error {
 const claimsSchema = z.object({
   sub: z.string().min(1),
   wallet: z.string().min(1).optional(),
+  key: z.string().min(1).optional(),
   scope: z.string().default(''),
   jti: z.string().min(1),
   exp: z.number().int(),
@@ -84,6 +87,7 @@ export class AccessTokens {
     const expiresAt = Math.min(issuedAt + this.settings.ttlSeconds, cap);
     const claims: Record<string, unknown> = { scope: input.scope.join(' '), iat: issuedAt, exp: expiresAt };
     if (input.wallet) claims['wallet'] = input.wallet;
+    if (input.keyId) claims['key'] = input.keyId;
     const token = jwt.sign(claims, this.signingKey, {
       algorithm: this.settings.algorithm,
       subject: input.accountId,
@@ -111,8 +115,8 @@ export class AccessTokens {
     }
     const claims = claimsSchema.safeParse(payload);
     if (!claims.success) throw new AccessTokenError('bad_claims', 'The access token lacks sub, jti or exp.');
-    const { sub, wallet, scope, jti, exp } = claims.data;
-    return { accountId: sub, ...(wallet ? { wallet } : {}), scope: scope.split(' ').filter(Boolean), jti, expiresAt: new Date(exp * 1000) };
+    const { sub, wallet, key, scope, jti, exp } = claims.data;
+    return { accountId: sub, ...(wallet ? { wallet } : {}), ...(key ? { keyId: key } : {}), scope: scope.split(' ').filter(Boolean), jti, expiresAt: new Date(exp * 1000) };
   }
 }
 

@@ -1,8 +1,9 @@
 import jwt from 'jsonwebtoken';
 import { authenticationError, GatewayError } from '../errors/gateway-error';
+import type { KeyOwner } from '@tollgate/db';
 import type { AccountOwner } from './account-owners';
-import { AccessTokenError, type AccessTokens } from './access-tokens';
-import type { Caller } from './caller';
+import { AccessTokenError, type AccessTokens, type VerifiedAccess } from './access-tokens';
+import { keyPolicy, type Caller } from './caller';
 import type { IdpTokens } from './idp-tokens';
 import type { KeyOwnerCache } from './key-owner-cache';
 
@@ -12,6 +13,8 @@ export interface JwtAuthentication {
   idp?: IdpTokens;
   /** Account id → account, cached like keys (and dropped by the same invalidations). */
   accounts: KeyOwnerCache<AccountOwner>;
+  /** Key id → key, for tokens exchanged for a key (they stand for it: its limits and policy, its revocation). */
+  keys: KeyOwnerCache<KeyOwner>;
 }
 
 /** The scope a tollgate JWT needs on the completion routes (an admin-only token does not spend). */
@@ -38,6 +41,7 @@ export async function jwtCaller(auth: JwtAuthentication, token: string): Promise
       if (!access.scope.includes(COMPLETIONS_SCOPE)) {
         throw new GatewayError({ status: 403, type: 'permission_error', code: 'insufficient_scope', message: `This access token lacks the "${COMPLETIONS_SCOPE}" scope.` });
       }
+      if (access.keyId) return await keyCaller(auth, access, access.keyId);
       ({ accountId, wallet, expiresAt } = access);
     }
   } catch (error) {
@@ -55,6 +59,27 @@ export async function jwtCaller(auth: JwtAuthentication, token: string): Promise
     creditLimit: account.creditLimit,
     expiresAt,
     limits: account.limits,
+  };
+}
+
+/**
+ * The caller of a token exchanged for an API key: that key, as if it were presented itself (its limits, model allowlist
+ * and spending cap, its usage), so a token never escapes what the key may do — and dies with the key.
+ */
+async function keyCaller(auth: JwtAuthentication, access: VerifiedAccess, keyId: string): Promise<Caller> {
+  const owner = await auth.keys.get(keyId);
+  if (!owner || owner.accountId !== access.accountId) throw authenticationError('The API key this token was exchanged for no longer exists.', 'invalid_api_key');
+  if (owner.revoked) throw authenticationError('The API key this token was exchanged for has been revoked.', 'revoked_api_key');
+  if (owner.expiresAt && owner.expiresAt.getTime() <= Date.now()) throw authenticationError('The API key this token was exchanged for has expired.', 'expired_api_key');
+  if (owner.suspended) throw new GatewayError({ status: 403, type: 'permission_error', code: 'account_suspended', message: 'This account is suspended; its operator can resume it.' });
+  return {
+    accountId: owner.accountId,
+    apiKeyId: owner.apiKeyId,
+    authMethod: 'jwt',
+    creditLimit: owner.creditLimit,
+    expiresAt: access.expiresAt,
+    limits: owner.limits,
+    ...keyPolicy(owner),
   };
 }
 

@@ -140,22 +140,36 @@ describe('POST /v1/authorize (wallet sign-in and key exchange)', () => {
     expect(noKey.status).toBe(400);
   });
 
-  it('exchanges an API key for a short-lived JWT of its account; a revoked key gets none', async () => {
-    const response = await fetch(`${gateway.url}/v1/authorize`, { method: 'POST', headers: { authorization: `Bearer ${gateway.apiKey}` } });
+  const exchange = (apiKey: string) => fetch(`${gateway.url}/v1/authorize`, { method: 'POST', headers: { authorization: `Bearer ${apiKey}` } });
+
+  it('exchanges an API key for a short-lived JWT that stands for the key; a revoked key gets none', async () => {
+    const { apiKey, apiKeyId, account } = await createAccountWithKey(gateway.db.prisma, { name: 'exchanger', creditLimit: '1' });
+    const response = await exchange(apiKey);
     expect(response.status).toBe(201);
     const body = (await response.json()) as { token: string; account: { id: string } };
-    expect(body.account.id).toBe(gateway.accountId);
+    expect(body.account.id).toBe(account.id);
     const { response: answered } = await chat(body.token);
-    expect(await gateway.meteringEvent(answered.headers.get('x-tollgate-request-id') as string)).toMatchObject({ accountId: gateway.accountId, authMethod: 'jwt' });
+    expect(await gateway.meteringEvent(answered.headers.get('x-tollgate-request-id') as string)).toMatchObject({ accountId: account.id, apiKeyId, authMethod: 'jwt' });
     // `{}` with the key is the same exchange.
-    expect((await authorize({}, { authorization: `Bearer ${gateway.apiKey}` })).status).toBe(201);
+    expect((await authorize({}, { authorization: `Bearer ${apiKey}` })).status).toBe(201);
 
-    const { apiKey, apiKeyId } = await createAccountWithKey(gateway.db.prisma, { name: 'to-revoke', creditLimit: '1' });
     await revokeApiKey(gateway.db.prisma, apiKeyId);
     await new Promise((resolve) => setTimeout(resolve, 100)); // past the test gateway's key cache TTL
-    const revoked = await fetch(`${gateway.url}/v1/authorize`, { method: 'POST', headers: { authorization: `Bearer ${apiKey}` } });
+    const revoked = await exchange(apiKey);
     expect(revoked.status).toBe(401);
     expect(await revoked.json()).toMatchObject({ error: { code: 'revoked_api_key' } });
+    // The token exchanged before ends with its key.
+    const ended = await chat(body.token).catch((error: unknown) => error);
+    expect(ended).toMatchObject({ status: 401, error: { code: 'revoked_api_key' } });
+  });
+
+  it('keeps the key\'s model allowlist on the token exchanged for it', async () => {
+    const { apiKey, apiKeyId } = await createAccountWithKey(gateway.db.prisma, { name: 'restricted', creditLimit: '1' });
+    await gateway.db.prisma.apiKey.update({ where: { id: apiKeyId }, data: { allowedModels: ['openai/gpt-4o-mini'] } });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const { token } = (await (await exchange(apiKey)).json()) as { token: string };
+    const refused = await chat(token).catch((error: unknown) => error);
+    expect(refused).toMatchObject({ status: 403, error: { code: 'model_not_allowed' } });
   });
 
   it('never takes a bare X-Wallet-Address as a credential, and says how to sign in', async () => {

@@ -70,7 +70,7 @@ export function authorizeHandler(deps: AuthorizeDeps) {
   };
 }
 
-/** A short-lived JWT for the account of a valid key; the same refusals as the key would get on a completion. */
+/** A short-lived JWT standing for a valid key; the same refusals as the key would get on a completion. */
 async function exchangeKey(deps: AuthorizeDeps, accessTokens: AccessTokens, credential: string | undefined) {
   if (!credential) throw invalidRequest('Send a wallet sign-in as JSON, or an API key in Authorization: Bearer to exchange it for a token.', null, 'invalid_sign_in');
   if (!isKeyShaped(credential)) throw authenticationError('Invalid API key.');
@@ -79,10 +79,7 @@ async function exchangeKey(deps: AuthorizeDeps, accessTokens: AccessTokens, cred
   if (owner.revoked) throw authenticationError('This API key has been revoked.', 'revoked_api_key');
   if (owner.expiresAt && owner.expiresAt.getTime() <= Date.now()) throw authenticationError('This API key has expired.', 'expired_api_key');
   if (owner.suspended) throw new GatewayError({ status: 403, type: 'permission_error', code: 'account_suspended', message: 'This account is suspended; its operator can resume it.' });
-  // A token stands for the account, not the key: a key's model allowlist or spending cap would not bind it.
-  if (owner.allowedModels.length > 0 || owner.spendCap !== null) {
-    throw new GatewayError({ status: 403, type: 'permission_error', code: 'key_not_exchangeable', message: 'A key with a model allowlist or a spending cap cannot be exchanged for a token (the token would not carry them): use the key itself.' });
-  }
-  const { token, expiresAt } = accessTokens.sign({ accountId: owner.accountId, scope: [COMPLETIONS_SCOPE], notAfter: owner.expiresAt });
+  // The token names the key: it is served as that key (limits, allowlist, cap) and refused once the key is revoked.
+  const { token, expiresAt } = accessTokens.sign({ accountId: owner.accountId, keyId: owner.apiKeyId, scope: [COMPLETIONS_SCOPE], notAfter: owner.expiresAt });
   return { token, expiresAt: expiresAt.toISOString(), account: { id: owner.accountId, walletAddress: null } };
 }
