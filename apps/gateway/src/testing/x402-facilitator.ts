@@ -16,6 +16,8 @@ export interface LoopbackFacilitator {
   calls: FacilitatorCall[];
   /** The transactions /settle answered, by authorization nonce. */
   transactions: Map<string, string>;
+  /** Set to an x402 reason: the next /settle fails with it (once), as a chain that reverts would. */
+  failNextSettle?: string;
   close(): Promise<void>;
 }
 
@@ -61,6 +63,7 @@ async function invalidReason(body: FacilitatorCall['body']): Promise<string | un
 export async function startLoopbackFacilitator(): Promise<LoopbackFacilitator> {
   const calls: FacilitatorCall[] = [];
   const transactions = new Map<string, string>();
+  let facilitator: LoopbackFacilitator | undefined = undefined;
   const server: Server = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -77,8 +80,10 @@ export async function startLoopbackFacilitator(): Promise<LoopbackFacilitator> {
           response.end(JSON.stringify(reason ? { isValid: false, invalidReason: reason, payer: authorization.from } : { isValid: true, payer: authorization.from }));
           return;
         }
-        if (reason || transactions.has(authorization.nonce)) {
-          response.end(JSON.stringify({ success: false, errorReason: reason ?? 'invalid_exact_evm_nonce_already_used', transaction: '', network, payer: authorization.from }));
+        const failure = reason ?? (transactions.has(authorization.nonce) ? 'invalid_exact_evm_nonce_already_used' : facilitator?.failNextSettle);
+        if (failure) {
+          if (facilitator && failure === facilitator.failNextSettle) facilitator.failNextSettle = undefined;
+          response.end(JSON.stringify({ success: false, errorReason: failure, transaction: '', network, payer: authorization.from }));
           return;
         }
         const transaction = `0x${randomBytes(32).toString('hex')}`;
@@ -89,10 +94,11 @@ export async function startLoopbackFacilitator(): Promise<LoopbackFacilitator> {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  return {
+  facilitator = {
     url: `http://127.0.0.1:${port}`,
     calls,
     transactions,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
+  return facilitator;
 }

@@ -99,6 +99,19 @@ describe('x402 refusals', () => {
     });
   });
 
+  it("refuses a payment the facilitator cannot settle, with the facilitator's reason, and takes the same payment once it can", async () => {
+    const { v1Amount } = await asked('/v1/chat/completions');
+    const headers = await v1PaymentHeader(payer, { to: payTo, value: v1Amount });
+    const before = await paymentCount();
+    facilitator.failNextSettle = 'invalid_exact_evm_transaction_failed';
+    await expectRefused(await post('/v1/chat/completions', headers), 'invalid_exact_evm_transaction_failed');
+    expect(await paymentCount()).toBe(before);
+    // Nothing was settled: the nonce was released, so the client may send the same authorization again.
+    const retried = await post('/v1/chat/completions', headers);
+    expect(retried.status).toBe(200);
+    expect(await paymentCount()).toBe(before + 1);
+  });
+
   it('a v2 payment built by hand for the exact amount is accepted', async () => {
     const { v2 } = await asked('/v1/chat/completions');
     const response = await post('/v1/chat/completions', await v2PaymentHeader(payer, v2, { to: payTo, value: BigInt(v2.amount) }));
