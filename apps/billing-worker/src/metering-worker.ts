@@ -39,10 +39,16 @@ export function createMeteringWorker(input: {
 }): { worker: Worker; deadLetters: Queue; deadLetterFailedJobs(): Promise<number>; close(): Promise<void> } {
   const deadLetters = new Queue(deadLetterQueueName(input.queueName), { connection: input.connection });
   const funds = new StateCommands(input.connection);
-  // After each commit the gateway's view of funds learns the committed debt, and forgets those requests' pending costs.
+  // After each commit the gateway's view of funds learns the committed debt, and forgets those requests' pending
+  // costs; the same for the spend of each capped key, versioned by its account's debt version.
   const batcher = new UsageBatcher(input.prisma, undefined, async (committed) => {
     await Promise.all(
-      committed.map((account) => funds.commit({ accountId: account.accountId, debtNano: toNanoUsdCeil(account.debt), version: account.version, requestIds: account.requestIds })),
+      committed.flatMap((account) => [
+        funds.commit({ accountId: account.accountId, debtNano: toNanoUsdCeil(account.debt), version: account.version, requestIds: account.requestIds }),
+        ...account.keySpends.map((key) =>
+          funds.commitKeySpend({ accountId: account.accountId, apiKeyId: key.apiKeyId, spendNano: toNanoUsdCeil(key.spend), version: account.version, requestIds: key.requestIds }),
+        ),
+      ]),
     );
   });
   const retryDelays = input.retryDelays ?? DEFAULT_RETRY_DELAYS;

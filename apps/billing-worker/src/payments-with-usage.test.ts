@@ -66,7 +66,7 @@ describe('payments and usage on one ledger', () => {
     const used = sumDecimals(events.map((event) => event.cost.total)); // 3 × 0.00013376
     const owed = minus(used, '0.0002');
     expect(owed).toBe('0.00020128');
-    expect(batch.committed).toEqual([{ accountId, debt: owed, version: 2n, requestIds: events.map((event) => event.requestId) }]);
+    expect(batch.committed).toEqual([{ accountId, debt: owed, version: 2n, requestIds: events.map((event) => event.requestId), keySpends: [] }]);
     expect(await books(accountId)).toEqual({ debt: owed, available: minus('1', owed), ledger: owed, usageLedger: used, rollups: used, paid: '0.0002', version: 2n });
     await expectReconciled(accountId);
 

@@ -1,12 +1,22 @@
 import { NO_KEY, type Prisma, type PrismaClient } from '@tollgate/db';
 import type { MeteringEvent } from '@tollgate/schemas';
 
+/** A capped key's committed spend after a batch (at its account's version), with the batch's request ids of the key. */
+export interface CommittedKeySpend {
+  apiKeyId: string;
+  /** USD, a decimal string: Σ of the key's daily rollups. */
+  spend: string;
+  requestIds: string[];
+}
+
 /** An account's debt as committed by a batch, with the request ids of the batch that belong to it. */
 export interface CommittedDebt {
   accountId: string;
   debt: string;
   version: bigint;
   requestIds: string[];
+  /** The spend of the account's keys in the batch that have a spending cap (only those: the others need none). */
+  keySpends: CommittedKeySpend[];
 }
 
 /** What a batch committed: the request ids newly recorded, and the debt of every account it touched. */
@@ -28,14 +38,18 @@ export interface BatchResult {
  *    UTC day of the request's start), and raises each account's debt by the sum of its inserted totals and its
  *    version by one. A rollup row belongs to one account, whose lock the batch holds: concurrent workers cannot
  *    deadlock on rollups either.
+ * 3. The committed spend of each key of the batch that has a spending cap: Σ of its rollups, read under the same
+ *    account locks, so it is the spend as of the account's new version (every batch adding to a key's rollups takes
+ *    its account's lock first).
  * Returns the request ids newly recorded and, for every account of the batch (repeats included: their costs are
- * committed too), its debt and version as of this commit — for the gateway's view of funds. The worker never prices
- * anything: the events carry their cost.
+ * committed too), its debt and version as of this commit, with its capped keys' spend — for the gateway's view of
+ * funds. The worker never prices anything: the events carry their cost.
  */
 export async function recordUsageBatch(prisma: PrismaClient, events: readonly MeteringEvent[]): Promise<BatchResult> {
   const unique = [...new Map(events.map((event) => [event.requestId, event])).values()];
   const accountIds = [...new Set(unique.map((event) => event.accountId))].sort();
-  const [, rows] = await prisma.$transaction([
+  const keyIds = [...new Set(unique.flatMap((event) => (event.apiKeyId ? [event.apiKeyId] : [])))];
+  const [, rows, keySpendRows] = await prisma.$transaction([
     prisma.$queryRaw`SELECT id FROM accounts WHERE id = ANY(${accountIds}::uuid[]) ORDER BY id FOR NO KEY UPDATE`,
     prisma.$queryRaw<Array<{ request_id: string | null; account_id: string | null; debt: Prisma.Decimal | null; debt_version: bigint | null }>>`
       WITH input AS (
@@ -88,6 +102,11 @@ export async function recordUsageBatch(prisma: PrismaClient, events: readonly Me
       UNION ALL SELECT NULL, id::text, debt, debt_version FROM updated
       UNION ALL SELECT NULL, id::text, debt, debt_version FROM accounts
         WHERE id = ANY(${accountIds}::uuid[]) AND id NOT IN (SELECT account_id FROM totals)`,
+    prisma.$queryRaw<Array<{ api_key_id: string; account_id: string; spend: Prisma.Decimal }>>`
+      SELECT k.id::text AS api_key_id, k.account_id::text AS account_id, coalesce(sum(d.total_cost), 0) AS spend
+      FROM api_keys AS k LEFT JOIN usage_daily AS d ON d.account_id = k.account_id AND d.api_key_id = k.id
+      WHERE k.id = ANY(${keyIds}::uuid[]) AND k.spend_cap IS NOT NULL
+      GROUP BY k.id, k.account_id`,
   ]);
   const requestIdsOf = new Map<string, string[]>();
   for (const event of unique) {
@@ -95,13 +114,25 @@ export async function recordUsageBatch(prisma: PrismaClient, events: readonly Me
     if (ids) ids.push(event.requestId);
     else requestIdsOf.set(event.accountId, [event.requestId]);
   }
+  const keySpendsOf = new Map<string, CommittedKeySpend[]>();
+  for (const row of keySpendRows) {
+    const requestIds = unique.filter((event) => event.apiKeyId === row.api_key_id).map((event) => event.requestId);
+    const spend = { apiKeyId: row.api_key_id, spend: row.spend.toFixed(), requestIds };
+    keySpendsOf.set(row.account_id, [...(keySpendsOf.get(row.account_id) ?? []), spend]);
+  }
   const recorded = new Set<string>();
   const committed: CommittedDebt[] = [];
   for (const row of rows) {
     if (row.request_id !== null) recorded.add(row.request_id);
     // An account's debt as updated — or, for an account with repeats only (a redelivered job), as read under the lock.
     else if (row.account_id !== null && row.debt !== null && row.debt_version !== null) {
-      committed.push({ accountId: row.account_id, debt: row.debt.toFixed(), version: BigInt(row.debt_version), requestIds: requestIdsOf.get(row.account_id) ?? [] });
+      committed.push({
+        accountId: row.account_id,
+        debt: row.debt.toFixed(),
+        version: BigInt(row.debt_version),
+        requestIds: requestIdsOf.get(row.account_id) ?? [],
+        keySpends: keySpendsOf.get(row.account_id) ?? [],
+      });
     }
   }
   return { recorded, committed };

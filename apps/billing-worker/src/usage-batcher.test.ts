@@ -26,6 +26,7 @@ describe('batched recording', () => {
       debt: firstDebt,
       version: 1n,
       requestIds: [events[0].requestId, events[2].requestId],
+      keySpends: [], // its keys have no spending cap
     });
     // A repeat records nothing and raises no version, but still reports the debt (its pending costs can be cleared).
     const repeat = await recordUsageBatch(db.prisma, events);

@@ -2,7 +2,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from '@tollgate/config';
-import { createPrismaClient, findKeyOwners, findKeyOwnersById, getCommittedDebt, type PrismaClient } from '@tollgate/db';
+import { createPrismaClient, findKeyOwners, findKeyOwnersById, getCommittedDebt, getCommittedKeySpend, type PrismaClient } from '@tollgate/db';
 import { createLightningBackend, fixedBtcUsdRate, urlBtcUsdRate } from '@tollgate/lightning';
 import { estimateTextTokens, loadCatalog, PROVIDER_DEFINITIONS, ProviderRegistry } from '@tollgate/providers';
 import type { GatewayDeps } from './app';
@@ -120,6 +120,7 @@ export function createGatewayRuntime(config: Config, logger: Logger): GatewayRun
       failOpen: config.FUNDS_FAIL_OPEN === 'true',
     },
     () => producer.hasUnreplayedEvents(),
+    (apiKeyId) => getCommittedKeySpend(prisma, apiKeyId),
   );
   // Events handed back from the spool count as pending in the funds view before they go to the queue.
   producer.beforeReplay((event) => admission.recordPending(event));

@@ -9,6 +9,7 @@ export * from './audit';
 export * from './database-errors';
 export * from './dead-letters';
 export * from './ensure-database';
+export * from './key-spend';
 export * from './lightning-charges';
 export * from './metering-queue';
 export * from './numeric-text';

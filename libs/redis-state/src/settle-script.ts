@@ -5,8 +5,10 @@ import { MONEY_LUA } from './money-lua';
  * actual cost as pending until the billing worker commits it (once per request id), and corrects each scope's token
  * count to the tokens actually used (while the request is still in its window).
  *
- * KEYS: pending, holds, held, then (log, tokens) per scope. ARGV: request id, actual cost in nano-USD ('' to release
- * without a cost), actual tokens ('' to leave the estimate), scope count.
+ * KEYS: pending, holds, held, then (log, tokens) per scope, then — for a key with a spending cap — the key's funds,
+ * pending, holds, held. ARGV: request id, actual cost in nano-USD ('' to release without a cost), actual tokens ('' to
+ * leave the estimate), scope count, '1' when the key's keys are given. The key's hold ends the same way, and its cost
+ * is pending for the key too while the key's spend is tracked (its hold was there, or its committed spend is).
  */
 export const SETTLE_LUA = `${MONEY_LUA}
 local PENDING_TTL = 7 * 24 * 3600 * 1000
@@ -20,6 +22,21 @@ end
 if ARGV[2] ~= '' and ARGV[2] ~= '0' and redis.call('HEXISTS', pending, id) == 0 then
   redis.call('HSET', pending, id, ARGV[2], '_total', text(plus(money(redis.call('HGET', pending, '_total')), money(ARGV[2]))))
   redis.call('PEXPIRE', pending, PENDING_TTL)
+end
+if ARGV[5] == '1' then
+  local base = 3 + 2 * tonumber(ARGV[4])
+  local keyFunds, keyPending, keyHolds, keyHeld = KEYS[base + 1], KEYS[base + 2], KEYS[base + 3], KEYS[base + 4]
+  local keyHold = redis.call('HGET', keyHeld, id)
+  if keyHold then
+    redis.call('HDEL', keyHeld, id)
+    redis.call('HSET', keyHeld, '_total', text(minus(money(redis.call('HGET', keyHeld, '_total')), money(keyHold))))
+    redis.call('ZREM', keyHolds, id)
+  end
+  local tracked = keyHold or redis.call('EXISTS', keyFunds) == 1
+  if tracked and ARGV[2] ~= '' and ARGV[2] ~= '0' and redis.call('HEXISTS', keyPending, id) == 0 then
+    redis.call('HSET', keyPending, id, ARGV[2], '_total', text(plus(money(redis.call('HGET', keyPending, '_total')), money(ARGV[2]))))
+    redis.call('PEXPIRE', keyPending, PENDING_TTL)
+  end
 end
 if ARGV[3] ~= '' then
   local actual = tonumber(ARGV[3])
@@ -35,11 +52,16 @@ end
 return 1
 `;
 
-/** Pushes a hold's deadline out (a long stream still running); nothing when the hold is gone. KEYS: holds. ARGV: id, TTL ms. */
+/**
+ * Pushes a hold's deadline out (a long stream still running); nothing when the hold is gone. KEYS: holds, then the
+ * capped key's holds when there is one (its hold lives exactly as long). ARGV: id, TTL ms.
+ */
 export const EXTEND_HOLD_LUA = `
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
-return redis.call('ZADD', KEYS[1], 'XX', now + tonumber(ARGV[2]), ARGV[1])
+local extended = redis.call('ZADD', KEYS[1], 'XX', now + tonumber(ARGV[2]), ARGV[1])
+if KEYS[2] then redis.call('ZADD', KEYS[2], 'XX', now + tonumber(ARGV[2]), ARGV[1]) end
+return extended
 `;
 
 /**

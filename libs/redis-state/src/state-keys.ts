@@ -9,6 +9,10 @@
  *   each hold's amount (request id → nano-USD) and their `_total`;
  * - `log:<scope>` / `tokens:<scope>`: the rate-limit window of a scope (the account, or one key): request ids scored
  *   by admission time (ms), and each one's tokens with their running total (`_total`).
+ * - `key:<id>:…`: the same four for a key with a spending cap of its own (and only for such a key): `funds` holds
+ *   the key's committed spend (`committed`, nano-USD: Σ of its usage rollups) with the account's debt version it
+ *   was read at, `pending`, `holds` and `held` the key's share of the account's. They sit under the account's hash
+ *   tag, so admission checks the account's funds and the key's cap in one script.
  */
 export function accountStateKeys(accountId: string) {
   const tag = `tollgate:{${accountId}}`;
@@ -19,6 +23,13 @@ export function accountStateKeys(accountId: string) {
     held: `${tag}:held`,
     log: (scope: string) => `${tag}:log:${scope}`,
     tokens: (scope: string) => `${tag}:tokens:${scope}`,
+    /** The spending state of one capped key of the account. */
+    key: (apiKeyId: string) => ({
+      funds: `${tag}:key:${apiKeyId}:funds`,
+      pending: `${tag}:key:${apiKeyId}:pending`,
+      holds: `${tag}:key:${apiKeyId}:holds`,
+      held: `${tag}:key:${apiKeyId}:held`,
+    }),
   };
 }
 
