@@ -25,6 +25,7 @@ import {
   usageQuerySchema,
   usageReportSchema,
 } from '@tollgate/schemas';
+import { siweSignInSchema, typedDataSignInSchema } from '../auth/wallet-sign-in';
 
 const errorBody = openAiErrorBodySchema.meta({ id: 'Error' });
 const json = (schema: z.ZodType) => ({ content: { 'application/json': { schema } } });
@@ -67,7 +68,7 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
     },
     components: {
       securitySchemes: {
-        apiKey: { type: 'http', scheme: 'bearer', description: 'an API key (tg_…) or a spend token (tgst_…)' },
+        apiKey: { type: 'http', scheme: 'bearer', description: 'an API key (tg_…), a spend token (tgst_…), or a JWT from POST /v1/authorize (or the platform IdP)' },
         adminToken: { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN' },
       },
     },
@@ -92,6 +93,17 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
       },
       '/v1/models': { get: { tags: ['models'], summary: 'the models this gateway serves', responses: { '200': { description: 'OpenAI list of models' } } } },
       '/v1/balance': { get: { tags: ['completions'], security: [{ apiKey: [] }], summary: "the caller's funds", responses: { '200': { description: 'debt, credit limit, available' } } } },
+      '/v1/authorize/nonce': {
+        get: { tags: ['sign-in'], summary: 'a single-use nonce for a wallet sign-in', responses: { '200': { description: '{nonce, expiresAt}' }, ...errors(503) } },
+      },
+      '/v1/authorize': {
+        post: {
+          tags: ['sign-in'],
+          summary: 'a JWT for a wallet (EIP-4361 message or EIP-712 typed data, signed over a nonce) or, with no body, for the API key in Authorization: Bearer',
+          requestBody: { required: false, ...json(z.union([siweSignInSchema, typedDataSignInSchema])) },
+          responses: { '201': { description: '{token, expiresAt, account: {id, walletAddress}}' }, ...errors(400, 401, 403, 503) },
+        },
+      },
       '/healthz': { get: { tags: ['health'], summary: 'liveness', responses: { '200': { description: 'alive' } } } },
       '/readyz': { get: { tags: ['health'], summary: 'readiness (Postgres and Redis)', responses: { '200': { description: 'ready' }, '503': { description: 'not ready' } } } },
       '/admin/accounts': {

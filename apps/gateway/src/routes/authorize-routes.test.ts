@@ -172,6 +172,11 @@ describe('POST /v1/authorize (wallet sign-in and key exchange)', () => {
     expect(refused).toMatchObject({ status: 403, error: { code: 'model_not_allowed' } });
   });
 
+  it('is described in the OpenAPI document', async () => {
+    const document = (await (await fetch(`${gateway.url}/openapi.json`)).json()) as { paths: Record<string, unknown> };
+    expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(['/v1/authorize', '/v1/authorize/nonce']));
+  });
+
   it('never takes a bare X-Wallet-Address as a credential, and says how to sign in', async () => {
     const wallet = privateKeyToAccount(generatePrivateKey());
     const request = (headers: Record<string, string>) =>
