@@ -6,6 +6,7 @@ import { l402Caller, type L402Deps } from '../l402/l402-gate';
 import type { KeyOwnerCache } from './key-owner-cache';
 import { isJwtShaped } from './access-tokens';
 import { jwtCaller, type JwtAuthentication } from './jwt-callers';
+import { walletHeaderHint } from './sign-in-hint';
 
 /**
  * What a client without a credential sends in its place: LightningProx's client puts a missing spend token in its
@@ -29,15 +30,6 @@ const MISSING_CREDENTIAL_MESSAGE =
   'Missing API key or spend token: send it as "Authorization: Bearer <key>", "x-api-key" or "X-Spend-Token". ' +
   'Spend tokens (tgst_…) are prepaid: the operator of this gateway issues them (tollgate spend-tokens create).';
 
-/**
- * Router402's VS Code extension names its wallet in a bare `X-Wallet-Address` header. That is never a credential
- * (anyone can name anyone's wallet): the request is refused as if the header were absent, saying how to sign in.
- */
-const WALLET_HEADER_MESSAGE =
-  'X-Wallet-Address is not a credential: sign in with that wallet instead. GET /v1/authorize/nonce, sign an ' +
-  'EIP-4361 (Sign-In with Ethereum) message containing the nonce, POST /v1/authorize {"message","signature"}, then ' +
-  'send the token it returns as "Authorization: Bearer <token>". API keys and spend tokens work as before.';
-
 const accountSuspended = () =>
   new GatewayError({ status: 403, type: 'permission_error', code: 'account_suspended', message: 'This account is suspended; its operator can resume it.' });
 
@@ -60,7 +52,7 @@ export function authenticate(cache: KeyOwnerCache, options: { l402?: L402Deps; l
     if (!credential) {
       // No caller: the route asks for a payment (L402, x402), or takes the x402 payment (X-PAYMENT, PAYMENT-SIGNATURE) the request carries.
       if (options.l402Challenge && (options.l402 || options.x402)) return next();
-      return next(authenticationError(request.get('x-wallet-address') ? WALLET_HEADER_MESSAGE : MISSING_CREDENTIAL_MESSAGE, 'missing_api_key'));
+      return next(authenticationError(walletHeaderHint(request) ?? MISSING_CREDENTIAL_MESSAGE, 'missing_api_key'));
     }
     if (!isKeyShaped(credential)) {
       // Keys are recognised by their shape first, so they never pay for JWT parsing or signature checks.
