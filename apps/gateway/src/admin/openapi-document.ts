@@ -93,6 +93,18 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
       },
       '/v1/models': { get: { tags: ['models'], summary: 'the models this gateway serves', responses: { '200': { description: 'OpenAI list of models' } } } },
       '/v1/balance': { get: { tags: ['completions'], security: [{ apiKey: [] }], summary: "the caller's funds", responses: { '200': { description: 'debt, credit limit, available' } } } },
+      '/v1/settle': {
+        post: {
+          tags: ['completions'],
+          security: [{ apiKey: [] }],
+          summary: "a wallet-bound caller (wallet JWT) pays its outstanding debt over x402 (X-PAYMENT or PAYMENT-SIGNATURE)",
+          responses: {
+            '200': { description: '{account_id, wallet_address, settled_usd, debt_usd, reference}: settled, or nothing to settle' },
+            '402': { description: "x402 payment requirements for the debt: the v1 body {x402Version: 1, error, accepts} and the v2 PAYMENT-REQUIRED header; error is the x402 reason when a payment was refused" },
+            ...errors(401, 403, 404, 503),
+          },
+        },
+      },
       '/v1/authorize/nonce': {
         get: { tags: ['sign-in'], summary: 'a single-use nonce for a wallet sign-in', responses: { '200': { description: '{nonce, expiresAt}' }, ...errors(503) } },
       },
