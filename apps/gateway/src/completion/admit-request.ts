@@ -6,6 +6,7 @@ import { worstCaseCost } from '../funds/worst-case-cost';
 import { candidateModels, type Candidate } from './attempt-models';
 import type { CompletionContext, CompletionDeps } from './completion-deps';
 import { assertModelsAllowed } from './model-allowlist';
+import { refusedForDebt } from '../x402/x402-gate';
 
 /** What admission decided: the models that may serve the request, each with its output budget, and the hold. */
 export interface Admission {
@@ -39,7 +40,7 @@ export async function admitRequest(deps: CompletionDeps, request: ChatCompletion
     worstCaseUsd,
     estimateTokens: () => estimateRequestTokens(request) + Math.max(...candidates.map((candidate) => candidate.maxOutputTokens)),
     onLimits: (state) => context.reportLimits(state),
-  });
+  }).catch((error: unknown) => refusedForDebt(context.caller, error)); // a wallet's refusal for funds asks for its debt over x402
   return { candidates, reservation };
 }
 

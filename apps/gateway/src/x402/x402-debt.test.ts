@@ -91,6 +91,30 @@ describe('debt settled over x402 (X402_DEBT_THRESHOLD)', () => {
     expect(event).toMatchObject({ accountId, authMethod: 'jwt', walletAddress: wallet.address.toLowerCase(), status: 'ok' });
   });
 
+  it('when uncommitted usage fills the limit, admission\'s 402 asks for the committed debt over x402, and paying it lets the call through', async () => {
+    const { accountId, authorization, pay } = await walletCaller();
+    const first = await chat(authorization);
+    await commitUsage(await gateway.meteringEvent(first.headers.get('x-tollgate-request-id') as string));
+    const { debt } = await getCommittedDebt(gateway.db.prisma, accountId);
+    // The next calls' usage stays pending (no worker): only admission's view of funds counts it.
+    let refused: Response | undefined;
+    for (let call = 0; call < 30 && !refused; call += 1) {
+      const response = await chat(authorization);
+      if (response.status === 402) refused = response;
+      else await response.text();
+    }
+    expect(refused).toBeDefined();
+    expect((await getCommittedDebt(gateway.db.prisma, accountId)).debt).toBe(debt);
+    const body = (await (refused as Response).json()) as { x402Version: number; accepts: Array<{ maxAmountRequired: string }> };
+    expect(body.x402Version).toBe(1);
+    expect(body.accepts[0].maxAmountRequired).toBe(usdToUsdcAtomicCeil(debt).toString());
+
+    const response = await pay(`${gateway.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', ...authorization }, body: JSON.stringify(CHAT) });
+    expect(response.status).toBe(200);
+    const payments = await gateway.db.prisma.payment.findMany({ where: { accountId } });
+    expect(payments.map((payment) => [payment.kind, payment.amount.toFixed()])).toEqual([['settlement', usdcAtomicToUsd(usdToUsdcAtomicCeil(debt))]]);
+  });
+
   it('POST /v1/settle: 402 for the outstanding debt without a payment, 200 with the new debt after paying it', async () => {
     const { accountId, authorization, pay } = await walletCaller();
     const nothing = await fetch(`${gateway.url}/v1/settle`, { method: 'POST', headers: authorization });

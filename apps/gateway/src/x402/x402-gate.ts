@@ -1,9 +1,10 @@
 import { getCommittedDebt } from '@tollgate/db';
 import type { Request, Response } from 'express';
 import { DEFAULT_LIMITS, type Caller } from '../auth/caller';
+import { GatewayError } from '../errors/gateway-error';
 import { acceptPayment } from './accept-payment';
 import { paymentRequired, type PaymentAsk } from './payment-requirements';
-import { presentedPayment } from './presented-payment';
+import { carriesPayment, presentedPayment } from './presented-payment';
 import { usdcAtomicToUsd, usdToUsdcAtomicCeil } from './usdc-amount';
 import { X402Refusal } from './x402-refusal';
 import type { X402Deps } from './x402-deps';
@@ -86,20 +87,45 @@ async function debtAskAtomic(deps: X402Deps, caller: Caller, worstCaseUsd: strin
  */
 export async function settleDebtIfDue(deps: X402Deps, response: Response, caller: Caller, worstCaseUsd: string, streamed: boolean): Promise<Caller> {
   const limited = { ...caller, creditLimit: debtLimit(deps, caller) };
-  const { signedDebtAtomic, debtAtomic, askAtomic, limitAtomic, worstAtomic } = await debtAskAtomic(deps, caller, worstCaseUsd);
-  if (signedDebtAtomic + worstAtomic <= limitAtomic || askAtomic === 0n) return limited;
   const request = response.req;
-  const ask: PaymentAsk = {
+  const debtAsk = (askAtomic: bigint, debtAtomic: bigint): PaymentAsk => ({
     amountAtomic: askAtomic,
     resourceUrl: resourceUrl(request),
     description: `tollgate: settle this wallet's debt of $${usdcAtomicToUsd(debtAtomic)} to continue`,
     mimeType: streamed ? 'text/event-stream' : 'application/json',
-  };
+  });
+  debtRefusals.set(limited, (refusal) => debtRequired(deps, caller, worstCaseUsd, debtAsk, refusal));
+  const { signedDebtAtomic, debtAtomic, askAtomic, limitAtomic, worstAtomic } = await debtAskAtomic(deps, caller, worstCaseUsd);
+  // A payment for the debt is taken whenever there is debt to settle, not only past the limit: admission may have
+  // asked for it (refusedForDebt) when uncommitted usage, which this check cannot see, filled the limit.
+  const due = signedDebtAtomic + worstAtomic > limitAtomic || carriesPayment(request);
+  if (!due || askAtomic === 0n) return limited;
+  const ask = debtAsk(askAtomic, debtAtomic);
   const payment = await takePayment(deps, ask, async () => presentedPayment(request));
   if (!payment) throw paymentRequired(deps, ask, `Debt limit reached: settle the outstanding debt ($${usdcAtomicToUsd(debtAtomic)}) with x402 to continue.`);
   const accepted = await takePayment(deps, ask, () => acceptPayment(deps, payment, ask, { kind: 'settlement', accountId: caller.accountId, creditLimit: caller.creditLimit }));
   response.set(accepted.responseHeaders);
   return limited;
+}
+
+/** How to turn admission's refusal for funds into x402 requirements for the debt, per caller admitted by settleDebtIfDue. */
+const debtRefusals = new WeakMap<Caller, (refusal: GatewayError) => Promise<GatewayError>>();
+
+/** The 402 for the debt (the refusal itself when there is no committed debt to settle: pending usage filled the limit). */
+async function debtRequired(deps: X402Deps, caller: Caller, worstCaseUsd: string, debtAsk: (askAtomic: bigint, debtAtomic: bigint) => PaymentAsk, refusal: GatewayError): Promise<GatewayError> {
+  const { debtAtomic, askAtomic } = await debtAskAtomic(deps, caller, worstCaseUsd);
+  if (askAtomic === 0n) return refusal;
+  return paymentRequired(deps, debtAsk(askAtomic, debtAtomic), `Debt limit reached: settle the outstanding debt ($${usdcAtomicToUsd(debtAtomic)}) with x402 to continue.`, refusal.headers);
+}
+
+/**
+ * Admission refused a wallet-bound caller for funds (402 `insufficient_funds`): with x402 enabled, the 402 carries
+ * x402 requirements for its outstanding debt instead, paid by sending the same call again with the payment. Any other
+ * error, or caller, is thrown as it is.
+ */
+export async function refusedForDebt(caller: Caller, error: unknown): Promise<never> {
+  const toRequirements = error instanceof GatewayError && error.code === 'insufficient_funds' ? debtRefusals.get(caller) : undefined;
+  throw toRequirements ? await toRequirements(error as GatewayError) : error;
 }
 
 /**
