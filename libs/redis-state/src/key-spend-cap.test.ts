@@ -66,6 +66,17 @@ describe("a key's spending cap in the admission script", () => {
     expect((await admit(lapsing, 'after', 100n, 100n)).status).toBe(1);
   });
 
+  it("renewing a hold keeps its keys (the account's and the key's) alive past the deadline, however idle the account", async () => {
+    const ids = await accountWithKey(0n);
+    expect((await admit(ids, 'stream', 10n, 100n, 100)).status).toBe(1);
+    const account = accountStateKeys(ids.accountId);
+    const key = account.key(ids.apiKeyId);
+    await commands.extendHold(ids.accountId, 'stream', 300_000, ids.apiKeyId);
+    for (const name of [account.holds, account.held, key.holds, key.held]) expect(await redis.pttl(name)).toBeGreaterThan(300_000);
+    await commands.extendHold(ids.accountId, 'gone', 900_000, ids.apiKeyId); // no such hold: nothing changes
+    expect(await redis.pttl(account.held)).toBeLessThan(400_000);
+  });
+
   it('20 concurrent admissions against a cap that fits 5 worst cases: exactly 5 admitted', async () => {
     const ids = await accountWithKey(0n);
     const replies = await Promise.all(Array.from({ length: 20 }, (_, index) => admit(ids, `r${index}`, 20n, 100n)));

@@ -1,3 +1,4 @@
+import { RATE_WINDOW_MS } from './admission-script';
 import { MONEY_LUA } from './money-lua';
 
 /**
@@ -53,15 +54,26 @@ return 1
 `;
 
 /**
- * Pushes a hold's deadline out (a long stream still running); nothing when the hold is gone. KEYS: holds, then the
- * capped key's holds when there is one (its hold lives exactly as long). ARGV: id, TTL ms.
+ * Pushes a hold's deadline out (a long stream still running); nothing when the hold is gone. The hold's keys live
+ * at least as long as the new deadline (plus the window), so a stream that outlives HOLD_TTL_MS on an otherwise idle
+ * account does not see its hold expire with them while it still runs (admission sets their TTL only when it holds).
+ * KEYS: holds, held, then the capped key's holds and held when there is one (its hold lives exactly as long).
+ * ARGV: id, TTL ms.
  */
 export const EXTEND_HOLD_LUA = `
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
-local extended = redis.call('ZADD', KEYS[1], 'XX', now + tonumber(ARGV[2]), ARGV[1])
-if KEYS[2] then redis.call('ZADD', KEYS[2], 'XX', now + tonumber(ARGV[2]), ARGV[1]) end
-return extended
+local ttl = tonumber(ARGV[2])
+local function extend(holds, held)
+  if not redis.call('ZSCORE', holds, ARGV[1]) then return end
+  redis.call('ZADD', holds, 'XX', now + ttl, ARGV[1])
+  for _, key in ipairs({holds, held}) do
+    if redis.call('PTTL', key) < ttl + ${RATE_WINDOW_MS} then redis.call('PEXPIRE', key, ttl + ${RATE_WINDOW_MS}) end
+  end
+end
+extend(KEYS[1], KEYS[2])
+if KEYS[3] then extend(KEYS[3], KEYS[4]) end
+return 1
 `;
 
 /**

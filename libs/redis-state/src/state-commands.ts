@@ -118,7 +118,7 @@ export class StateCommands {
   /** Moves a live hold's deadline to `ttlMs` from now (and its capped key's hold with it, given `apiKeyId`). */
   async extendHold(accountId: string, requestId: string, ttlMs: number, apiKeyId?: string): Promise<void> {
     const keys = accountStateKeys(accountId);
-    const holds = apiKeyId ? [keys.holds, keys.key(apiKeyId).holds] : [keys.holds];
+    const holds = apiKeyId ? [keys.holds, keys.held, keys.key(apiKeyId).holds, keys.key(apiKeyId).held] : [keys.holds, keys.held];
     await this.calls.tollgateExtendHold(holds.length, ...holds, requestId, ttlMs);
   }
 
