@@ -25,8 +25,8 @@ async function l402ChallengeHeaders(deps: CompletionDeps, worstCaseUsd: string):
  *   pays for itself and its payer's wallet account becomes the caller, one without gets 402 with x402's requirements
  *   (body and `PAYMENT-REQUIRED`) — plus L402's `WWW-Authenticate` invoice when L402 is enabled too, the body staying
  *   x402's; with L402 alone, 402 with the invoice;
- * - a wallet-bound caller (a wallet JWT) with x402 enabled: its debt is settled over x402 when this call would take
- *   it past its limit (settleDebtIfDue);
+ * - a wallet-bound caller (a wallet JWT) with x402 enabled: admitted against its debt limit, its debt settled over
+ *   x402 when it pays (settleDebtIfDue), asked for when admission refuses it for funds (refusedForDebt);
  * - any other caller goes on.
  */
 export async function requirePayment(deps: CompletionDeps, request: ChatCompletionRequest, response: Response): Promise<void> {

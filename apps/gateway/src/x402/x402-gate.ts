@@ -67,23 +67,22 @@ export function debtLimit(deps: X402Deps, caller: Caller): string {
  * not afford `worstCaseUsd` within its limit — the difference, so that the paid call goes through. Zero atomic
  * units when there is nothing to settle.
  */
-async function debtAskAtomic(deps: X402Deps, caller: Caller, worstCaseUsd: string): Promise<{ signedDebtAtomic: bigint; debtAtomic: bigint; askAtomic: bigint; limitAtomic: bigint; worstAtomic: bigint }> {
+async function debtAskAtomic(deps: X402Deps, caller: Caller, worstCaseUsd: string): Promise<{ debtAtomic: bigint; askAtomic: bigint }> {
   const { debt } = await getCommittedDebt(deps.prisma, caller.accountId);
-  // A credit (negative debt) counts as such in the check below (to the atomic unit), and there is nothing to settle.
-  const signedDebtAtomic = debt.startsWith('-') ? -usdToUsdcAtomicCeil(debt.slice(1)) : usdToUsdcAtomicCeil(debt);
-  const debtAtomic = signedDebtAtomic > 0n ? signedDebtAtomic : 0n;
+  // A credit (negative debt) leaves nothing to settle.
+  const debtAtomic = debt.startsWith('-') ? 0n : usdToUsdcAtomicCeil(debt);
   const limitAtomic = usdToUsdcAtomicCeil(debtLimit(deps, caller));
   const worstAtomic = usdToUsdcAtomicCeil(worstCaseUsd);
   const beyondLimit = worstAtomic > limitAtomic ? worstAtomic - limitAtomic : 0n;
-  return { signedDebtAtomic, debtAtomic, askAtomic: debtAtomic + beyondLimit, limitAtomic, worstAtomic };
+  return { debtAtomic, askAtomic: debtAtomic + beyondLimit };
 }
 
 /**
- * Router402's model for a wallet-bound caller (a wallet JWT): it runs up debt to its limit (debtLimit), and the call
- * that would take its committed debt past it gets 402 with x402 requirements for the outstanding debt; the same call
- * carrying a payment for it is settled (a `settlement` ledger entry with the transaction), its funds refreshed, and
- * it proceeds. Reads the account's committed debt from Postgres (one primary-key read per wallet-JWT request).
- * Returns the caller with its limit as admission must see it.
+ * Router402's model for a wallet-bound caller (a wallet JWT): it runs up debt to its limit (debtLimit, which becomes
+ * its credit limit in admission), and the call admission refuses for funds gets 402 with x402 requirements for the
+ * outstanding committed debt (refusedForDebt); a call carrying a payment while there is debt has it settled first (a
+ * `settlement` ledger entry with the transaction, funds refreshed) and proceeds. The committed debt is read from
+ * Postgres only then: on a refusal, or with a payment. Returns the caller as admission must see it.
  */
 export async function settleDebtIfDue(deps: X402Deps, response: Response, caller: Caller, worstCaseUsd: string, streamed: boolean): Promise<Caller> {
   const limited = { ...caller, creditLimit: debtLimit(deps, caller) };
@@ -95,14 +94,14 @@ export async function settleDebtIfDue(deps: X402Deps, response: Response, caller
     mimeType: streamed ? 'text/event-stream' : 'application/json',
   });
   debtRefusals.set(limited, (refusal) => debtRequired(deps, caller, worstCaseUsd, debtAsk, refusal));
-  const { signedDebtAtomic, debtAtomic, askAtomic, limitAtomic, worstAtomic } = await debtAskAtomic(deps, caller, worstCaseUsd);
-  // A payment for the debt is taken whenever there is debt to settle, not only past the limit: admission may have
-  // asked for it (refusedForDebt) when uncommitted usage, which this check cannot see, filled the limit.
-  const due = signedDebtAtomic + worstAtomic > limitAtomic || carriesPayment(request);
-  if (!due || askAtomic === 0n) return limited;
+  // Without a payment nothing is read here: admission, with the debt limit as credit limit, refuses the call that
+  // would pass it (counting usage the worker has not committed yet), and refusedForDebt asks for the debt then.
+  if (!carriesPayment(request)) return limited;
+  const { debtAtomic, askAtomic } = await debtAskAtomic(deps, caller, worstCaseUsd);
+  if (askAtomic === 0n) return limited; // no debt to settle: the payment is not taken
   const ask = debtAsk(askAtomic, debtAtomic);
   const payment = await takePayment(deps, ask, async () => presentedPayment(request));
-  if (!payment) throw paymentRequired(deps, ask, `Debt limit reached: settle the outstanding debt ($${usdcAtomicToUsd(debtAtomic)}) with x402 to continue.`);
+  if (!payment) return limited;
   const accepted = await takePayment(deps, ask, () => acceptPayment(deps, payment, ask, { kind: 'settlement', accountId: caller.accountId, creditLimit: caller.creditLimit }));
   response.set(accepted.responseHeaders);
   return limited;
