@@ -77,6 +77,20 @@ describe('x402 refusals', () => {
       await expectRefused(await post(path, await v1PaymentHeader(payer, { to: payTo, value: v1Amount, validAfter: now - 600n, validBefore: now - 1n })), 'invalid_exact_evm_payload_authorization_valid_before');
     });
 
+    it('refuses an authorization not valid yet (invalid_exact_evm_payload_authorization_valid_after)', async () => {
+      const { v1Amount } = await asked(path);
+      const now = BigInt(Math.floor(Date.now() / 1000));
+      await expectRefused(await post(path, await v1PaymentHeader(payer, { to: payTo, value: v1Amount, validAfter: now + 120n, validBefore: now + 600n })), 'invalid_exact_evm_payload_authorization_valid_after');
+    });
+
+    it('refuses another scheme (unsupported_scheme) and a v2 payload in X-PAYMENT (invalid_x402_version)', async () => {
+      const { v1Amount, v2 } = await asked(path);
+      const payload = await signAuthorization(payer, { to: payTo, value: v1Amount });
+      const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64');
+      await expectRefused(await post(path, { 'X-PAYMENT': encode({ x402Version: 1, scheme: 'upto', network: 'base-sepolia', payload }) }), 'unsupported_scheme');
+      await expectRefused(await post(path, { 'X-PAYMENT': encode({ x402Version: 2, accepted: v2, payload }) }), 'invalid_x402_version');
+    });
+
     it('refuses an authorization signed by another key (invalid_exact_evm_payload_signature)', async () => {
       const { v1Amount } = await asked(path);
       const thief = privateKeyToAccount(generatePrivateKey());
