@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import { createAccountWithKey, createTestDatabase, findKeyOwner, hashApiKey, type TestDatabase } from '@tollgate/db';
 import { INVALIDATION_CHANNEL, parseInvalidation, publishInvalidation, type Invalidation } from '@tollgate/redis-state';
+import { createKeyCommand } from './account-commands';
 import { limitsSetCommand, limitsShowCommand, listKeysCommand, revokeKeyCommand, suspendCommand, type Notify } from './admission-commands';
 
 describe('tollgate limits, keys and suspension', () => {
@@ -75,9 +76,11 @@ describe('tollgate limits, keys and suspension', () => {
     expect((await revokeKeyCommand(db.prisma, notify, { key: apiKeyId })).output).toContain('already revoked');
     const listed = JSON.parse((await listKeysCommand(db.prisma, { account: account.id, json: true })).output) as Array<Record<string, unknown>>;
     expect(listed).toEqual([
-      { id: apiKeyId, accountId: account.id, prefix: apiKey.slice(0, 9), name: null, createdAt: expect.any(String), lastUsedAt: null, revokedAt: expect.any(String), expiresAt: null, rpm: null, tpm: null },
+      { id: apiKeyId, accountId: account.id, prefix: apiKey.slice(0, 9), name: null, createdAt: expect.any(String), lastUsedAt: null, revokedAt: expect.any(String), expiresAt: null, rpm: null, tpm: null, models: [], spendCap: null },
     ]);
     expect(JSON.stringify(listed)).not.toContain(apiKey);
+    await createKeyCommand(db.prisma, { account: account.id, models: 'tollgate/echo', cap: '2.5', json: true });
+    expect((await listKeysCommand(db.prisma, { account: account.id, json: false })).output).toMatch(/models tollgate\/echo {2}cap \$2\.5$/);
   });
 
   it('still changes the database when Redis cannot be told, and says when gateways will see it', async () => {

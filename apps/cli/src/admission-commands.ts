@@ -112,7 +112,7 @@ export async function listKeysCommand(prisma: PrismaClient, options: { account: 
     output: keys
       .map(
         (key) =>
-          `${key.id}  ${key.prefix}…  ${key.name ?? '-'}  created ${key.createdAt}  last used ${key.lastUsedAt ?? 'never'}${key.revokedAt ? `  REVOKED ${key.revokedAt}` : ''}${key.expiresAt ? `  expires ${key.expiresAt}` : ''}`,
+          `${key.id}  ${key.prefix}…  ${key.name ?? '-'}  created ${key.createdAt}  last used ${key.lastUsedAt ?? 'never'}${key.revokedAt ? `  REVOKED ${key.revokedAt}` : ''}${key.expiresAt ? `  expires ${key.expiresAt}` : ''}${key.models.length > 0 ? `  models ${key.models.join(',')}` : ''}${key.spendCap ? `  cap $${key.spendCap}` : ''}`,
       )
       .join('\n'),
     exitCode: 0,
