@@ -4,8 +4,10 @@ import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { startTestGateway, type TestGateway } from '../testing/test-gateway';
 import { startLoopbackFacilitator, type LoopbackFacilitator } from '../testing/x402-facilitator';
 import { BASE_SEPOLIA, paymentRequiredHeader, v1PaymentHeader } from '../testing/x402-payments';
+import { AccessTokens } from '../auth/access-tokens';
 import { usdcAtomicToUsd, usdToUsdcAtomicCeil } from './usdc-amount';
 
+const JWT_SECRET = 'test-secret-for-tollgate-x402-credit-0123456789';
 const CHAT = { model: 'tollgate/echo', messages: [{ role: 'user', content: 'pay as you go' }], max_tokens: 50 };
 const MESSAGES = { model: 'tollgate/echo', max_tokens: 50, messages: [{ role: 'user', content: 'pay as you go' }] };
 
@@ -22,7 +24,7 @@ describe('x402 pay per request (USDC on Base Sepolia, through a loopback facilit
 
   beforeAll(async () => {
     facilitator = await startLoopbackFacilitator();
-    gateway = await startTestGateway({ X402_PAY_TO: payTo, X402_NETWORK: 'base-sepolia', X402_FACILITATOR_URL: facilitator.url });
+    gateway = await startTestGateway({ X402_PAY_TO: payTo, X402_NETWORK: 'base-sepolia', X402_FACILITATOR_URL: facilitator.url, JWT_SECRET });
   });
   afterAll(async () => {
     await gateway.close();
@@ -107,7 +109,7 @@ describe('x402 pay per request (USDC on Base Sepolia, through a loopback facilit
     expect(await paymentsOf(payer.address)).toHaveLength(1);
   });
 
-  it('accepts a v1 X-PAYMENT built by hand with viem, paying more than asked (the rest is credit)', async () => {
+  it('accepts a v1 X-PAYMENT built by hand with viem, paying more than asked: the rest is credit, spent later with a wallet JWT', async () => {
     const payer = privateKeyToAccount(generatePrivateKey());
     const asked = BigInt(((await (await post('/v1/messages', MESSAGES)).json()) as { accepts: Array<{ maxAmountRequired: string }> }).accepts[0].maxAmountRequired);
     const headers = await v1PaymentHeader(payer, { to: payTo, value: asked + 1_000_000n });
@@ -118,5 +120,15 @@ describe('x402 pay per request (USDC on Base Sepolia, through a loopback facilit
     expect(settlement).toMatchObject({ success: true, network: 'base-sepolia' });
     const payments = await paymentsOf(payer.address);
     expect(payments.map((payment: { kind: string; amount: { toFixed(): string }; reference: string | null }) => [payment.kind, payment.amount.toFixed(), payment.reference])).toEqual([['topup', usdcAtomicToUsd(asked + 1_000_000n), settlement.transaction]]);
+
+    // What the payment left is the wallet's credit: its JWT spends it without paying again.
+    const tokens = new AccessTokens({ algorithm: 'HS256', secret: JWT_SECRET, issuer: 'tollgate', audience: 'tollgate', ttlSeconds: 300 });
+    const { token } = tokens.sign({ accountId: payments[0].accountId, wallet: payer.address.toLowerCase(), scope: ['completions'] });
+    const withCredit = await post('/v1/chat/completions', CHAT, { authorization: `Bearer ${token}` });
+    expect(withCredit.status).toBe(200);
+    expect(withCredit.headers.get('payment-response')).toBeNull();
+    const event = await gateway.meteringEvent(withCredit.headers.get('x-tollgate-request-id') as string);
+    expect(event).toMatchObject({ accountId: payments[0].accountId, authMethod: 'jwt', walletAddress: payer.address.toLowerCase() });
+    expect(await paymentsOf(payer.address)).toHaveLength(1);
   });
 });
