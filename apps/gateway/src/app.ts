@@ -8,7 +8,6 @@ import { authenticate } from './auth/authenticate';
 import type { AccessTokens } from './auth/access-tokens';
 import type { JwtAuthentication } from './auth/jwt-callers';
 import type { KeyOwnerCache } from './auth/key-owner-cache';
-import { attachKeyPolicy } from './auth/key-policy';
 import type { CompletionDeps } from './completion/completion-deps';
 import type { TopupDeps } from './topup/topup-deps';
 import { topupPageHandler, topupQrHandler } from './topup/topup-page';
@@ -59,10 +58,9 @@ export function createApp(deps: GatewayDeps): Express {
   const auth = authenticate(deps.keyCache, { l402: deps.l402, l402Challenge: true, x402: deps.x402 !== undefined, jwt: deps.jwt });
   const authenticated = authenticate(deps.keyCache, { l402: deps.l402, jwt: deps.jwt });
   const body = jsonBody(deps.bodyLimitBytes);
-  const policy = attachKeyPolicy(deps.keyCache); // the key's model allowlist and spending cap
-  app.post('/v1/chat/completions', auth, policy, body, chatCompletionsHandler(deps));
-  app.post('/v1/chat', auth, policy, body, chatCompletionsHandler(deps)); // LightningProx's name for the same API
-  app.post('/v1/messages', auth, policy, body, messagesHandler(deps));
+  app.post('/v1/chat/completions', auth, body, chatCompletionsHandler(deps));
+  app.post('/v1/chat', auth, body, chatCompletionsHandler(deps)); // LightningProx's name for the same API
+  app.post('/v1/messages', auth, body, messagesHandler(deps));
   app.get('/v1/balance', authenticated, balanceHandler(deps.prisma, deps.btcUsdRate));
   app.post('/v1/settle', authenticated, settleHandler(deps.x402)); // a wallet pays its debt over x402
   app.get('/api/capabilities', capabilitiesHandler(deps.registry));

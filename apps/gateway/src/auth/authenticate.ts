@@ -1,7 +1,7 @@
 import { hashApiKey, isKeyShaped, SPEND_TOKEN_PREFIX } from '@tollgate/db';
 import type { NextFunction, Request, Response } from 'express';
 import { authenticationError, GatewayError } from '../errors/gateway-error';
-import type { Caller } from './caller';
+import { keyPolicy, type Caller } from './caller';
 import { l402Caller, type L402Deps } from '../l402/l402-gate';
 import type { KeyOwnerCache } from './key-owner-cache';
 import { isJwtShaped } from './access-tokens';
@@ -74,6 +74,7 @@ export function authenticate(cache: KeyOwnerCache, options: { l402?: L402Deps; l
       creditLimit: owner.creditLimit,
       expiresAt: owner.expiresAt,
       limits: owner.limits,
+      ...keyPolicy(owner),
     };
     response.locals['caller'] = caller;
     next();
