@@ -1,3 +1,4 @@
+import { walletHeaderHint } from '../auth/sign-in-hint';
 import { getCommittedDebt } from '@tollgate/db';
 import type { Request, Response } from 'express';
 import { DEFAULT_LIMITS, type Caller } from '../auth/caller';
@@ -43,7 +44,12 @@ export function completionAsk(request: Request, worstCaseUsd: string, streamed: 
  */
 export async function payPerRequest(deps: X402Deps, response: Response, ask: PaymentAsk, extraHeaders: () => Promise<Record<string, string>>): Promise<Caller> {
   const payment = await takePayment(deps, ask, async () => presentedPayment(response.req));
-  if (!payment) throw paymentRequired(deps, ask, 'Payment required: pay with x402 (X-PAYMENT or PAYMENT-SIGNATURE) to use this endpoint.', await extraHeaders());
+  if (!payment) {
+    // A bare X-Wallet-Address (Router402's extension) is no credential: the 402 says how that wallet signs in instead.
+    const hint = walletHeaderHint(response.req);
+    const message = 'Payment required: pay with x402 (X-PAYMENT or PAYMENT-SIGNATURE) to use this endpoint.';
+    throw paymentRequired(deps, ask, hint ? `${message} ${hint}` : message, await extraHeaders());
+  }
   const accepted = await takePayment(deps, ask, () => acceptPayment(deps, payment, ask, { kind: 'topup' }));
   response.set(accepted.responseHeaders);
   return {

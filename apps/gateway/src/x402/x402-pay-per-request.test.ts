@@ -64,6 +64,16 @@ describe('x402 pay per request (USDC on Base Sepolia, through a loopback facilit
     expect(BigInt(paymentRequiredHeader(more).accepts[0].amount)).toBeGreaterThan(BigInt(v1['maxAmountRequired'] as string));
   });
 
+  it('treats a bare X-Wallet-Address as no credential: the same 402, saying how that wallet signs in', async () => {
+    const wallet = privateKeyToAccount(generatePrivateKey()).address;
+    const response = await post('/v1/chat/completions', CHAT, { 'x-wallet-address': wallet });
+    expect(response.status).toBe(402);
+    const body = (await response.json()) as { error: string };
+    expect(body.error).toContain('X-Wallet-Address is not a credential');
+    expect(body.error).toContain('/v1/authorize');
+    expect(await gateway.db.prisma.account.count({ where: { walletAddress: wallet.toLowerCase() } })).toBe(0);
+  });
+
   it('402 → pay with @x402/fetch → 200: settled through the facilitator, a top-up of the wallet account, usage billed to it', async () => {
     const payer = privateKeyToAccount(generatePrivateKey());
     const pay = wrapFetchWithPaymentFromConfig(fetch, { schemes: [{ network: 'eip155:84532', client: new ExactEvmScheme(payer) }] });
