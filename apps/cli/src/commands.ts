@@ -71,7 +71,7 @@ export async function usageCommand(prisma: PrismaClient, options: { account: str
   if (options.json) return { output: JSON.stringify(usage), exitCode: 0 };
   return {
     output: [
-      `Account ${usage.accountId} (${usage.name})`,
+      `Account ${usage.accountId} (${usage.name})${usage.walletAddress ? `, wallet ${usage.walletAddress}` : ''}`,
       `  debt:         $${usage.debt} of $${usage.creditLimit} credit`,
       `  requests:     ${usage.requests}`,
       `  tokens:       ${usage.tokens.total} (input ${usage.tokens.input}, output ${usage.tokens.output}, reasoning ${usage.tokens.reasoning}, cache read ${usage.tokens.cacheRead}, cache write ${usage.tokens.cacheWrite})`,

@@ -8,7 +8,7 @@ import { limitsSetCommand, limitsShowCommand, listKeysCommand, revokeKeyCommand,
 import { createAccountCommand, createSpendTokenCommand, reconcileCommand, usageCommand, type CommandResult } from './commands';
 import { dlqListCommand, dlqRetryCommand, type DeadLetterLocation } from './dlq-commands';
 import { settleCommand, topupCommand, type PaymentOptions, type PublishDebt } from './payment-commands';
-import { debtorsCommand, isUsageReport, usageCsvCommand, usageReportCommand, type UsageOptions } from './usage-commands';
+import { debtorsCommand, isUsageReport, resolveWallet, usageCsvCommand, usageReportCommand, type UsageOptions } from './usage-commands';
 
 /** Opens the database (migrated), runs one command, prints its output and exits with its code. */
 async function run(command: (prisma: PrismaClient, config: Config) => Promise<CommandResult>): Promise<void> {
@@ -140,6 +140,7 @@ program
       '--from and --to both included): the totals, and with --group-by one row per group then a totals line',
   )
   .option('--account <id>', 'account id')
+  .option('--wallet <address>', 'the account bound to this wallet (0x…), in place of --account')
   .option('--key <keyId>', "key id, or 'none' for usage without a key")
   .option('--model <model>', 'model')
   .option('--provider <provider>', 'provider')
@@ -149,9 +150,11 @@ program
   .option('--json', 'print JSON', false)
   .option('--csv', 'write CSV to stdout, streamed (the groups, or one totals record without --group-by)', false)
   .action((options: UsageOptions) =>
-    run((prisma) => {
-      if (!isUsageReport(options)) return usageCommand(prisma, { account: options.account ?? '', json: options.json });
-      return options.csv ? usageCsvCommand(prisma, options, process.stdout) : usageReportCommand(prisma, options);
+    run(async (prisma) => {
+      const resolved = await resolveWallet(prisma, options);
+      if ('exitCode' in resolved) return resolved;
+      if (!isUsageReport(resolved)) return usageCommand(prisma, { account: resolved.account ?? '', json: resolved.json });
+      return resolved.csv ? usageCsvCommand(prisma, resolved, process.stdout) : usageReportCommand(prisma, resolved);
     }),
   );
 program

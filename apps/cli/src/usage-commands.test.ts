@@ -1,7 +1,8 @@
 import { Writable } from 'node:stream';
 import { parse } from 'csv-parse/sync';
-import { createAccountWithKey, createTestDatabase, NO_KEY, type TestDatabase } from '@tollgate/db';
-import { debtorsCommand, isUsageReport, usageCsvCommand, usageReportCommand, type UsageOptions } from './usage-commands';
+import { createAccountWithKey, createTestDatabase, findOrCreateWalletAccount, NO_KEY, type TestDatabase } from '@tollgate/db';
+import { usageCommand } from './commands';
+import { debtorsCommand, isUsageReport, resolveWallet, usageCsvCommand, usageReportCommand, type UsageOptions } from './usage-commands';
 
 /** A stream that keeps what is written to it. */
 function sink(): { stream: Writable; text: () => string } {
@@ -170,5 +171,16 @@ describe('tollgate usage (reports) and tollgate debtors', () => {
       `1 account(s) owing most, highest debt first:\n  ${beta.id} (beta): debt $10.000000000000000001 of $5 credit, available $-5.000000000000000001, SUSPENDED, last used never`,
     );
     for (const limit of ['0', '1.5', 'ten', '1001']) expect(await debtorsCommand(db.prisma, { limit, json: false })).toMatchObject({ exitCode: 2, output: expect.stringContaining(`--limit ${limit}`) });
+  });
+  it('--wallet stands for the account bound to that wallet; a bad, unknown or doubled selector is refused', async () => {
+    const address = '0x00000000000000000000000000000000000000Ab';
+    const wallet = await findOrCreateWalletAccount(db.prisma, address);
+    const resolved = await resolveWallet(db.prisma, report({ wallet: address }));
+    expect(resolved).toMatchObject({ account: wallet.id, wallet: undefined });
+    const standing = await usageCommand(db.prisma, { account: wallet.id, json: false });
+    expect(standing.output).toContain(`wallet ${address.toLowerCase()}`);
+    expect(await resolveWallet(db.prisma, report({ wallet: '0x1234' }))).toMatchObject({ exitCode: 2 });
+    expect(await resolveWallet(db.prisma, report({ wallet: address, account: alpha.id }))).toMatchObject({ exitCode: 2 });
+    expect(await resolveWallet(db.prisma, report({ wallet: `0x${'1'.repeat(40)}` }))).toMatchObject({ exitCode: 1 });
   });
 });

@@ -22,6 +22,8 @@ import type { CommandResult } from './commands';
 /** The options of `tollgate usage` as typed. */
 export interface UsageOptions {
   account?: string;
+  /** The account bound to this wallet (signed in with it, or paid over x402 from it). */
+  wallet?: string;
   key?: string;
   model?: string;
   provider?: string;
@@ -30,6 +32,19 @@ export interface UsageOptions {
   groupBy?: string;
   json: boolean;
   csv: boolean;
+}
+
+/**
+ * `--wallet 0x…` stands for the account bound to that wallet (its usage rows carry the address too): the options with
+ * `account` set to it, or the usage error / "no account" result to print instead.
+ */
+export async function resolveWallet(prisma: PrismaClient, options: UsageOptions): Promise<UsageOptions | CommandResult> {
+  if (options.wallet === undefined) return options;
+  if (options.account !== undefined) return usageError('give --account or --wallet, not both');
+  if (!/^0x[0-9a-fA-F]{40}$/.test(options.wallet)) return usageError(`--wallet ${options.wallet.slice(0, 60)}: not a wallet address (0x and 40 hex digits)`);
+  const account = await prisma.account.findUnique({ where: { walletAddress: options.wallet.toLowerCase() }, select: { id: true } });
+  if (!account) return { output: `no account is bound to wallet ${options.wallet}`, exitCode: 1 };
+  return { ...options, wallet: undefined, account: account.id };
 }
 
 /**

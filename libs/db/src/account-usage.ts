@@ -5,6 +5,8 @@ import { usageTotals } from './usage-report';
 export interface AccountUsage {
   accountId: string;
   name: string;
+  /** The wallet the account belongs to (lower-case), if any. */
+  walletAddress: string | null;
   creditLimit: string;
   debt: string;
   requests: number;
@@ -21,6 +23,7 @@ export async function getAccountUsage(prisma: PrismaClient, accountId: string): 
   return {
     accountId: account.id,
     name: account.name,
+    walletAddress: account.walletAddress,
     creditLimit: account.creditLimit.toFixed(),
     debt: account.debt.toFixed(),
     requests,

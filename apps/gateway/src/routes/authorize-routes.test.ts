@@ -74,7 +74,9 @@ describe('POST /v1/authorize (wallet sign-in and key exchange)', () => {
     const again = (await (await signIn(wallet)).json()) as { account: { id: string } };
     expect(again.account.id).toBe(body.account.id);
     const balance = await fetch(`${gateway.url}/v1/balance`, { headers: { authorization: `Bearer ${body.token}` } });
-    expect(await balance.json()).toMatchObject({ account_id: body.account.id, auth_method: 'jwt' });
+    // The wallet's own standing: its address, what it owes and what it has left (no worker here: nothing committed).
+    const credit = (await gateway.db.prisma.account.findUniqueOrThrow({ where: { id: body.account.id } })).creditLimit.toFixed();
+    expect(await balance.json()).toMatchObject({ account_id: body.account.id, wallet_address: wallet.address.toLowerCase(), auth_method: 'jwt', debt_usd: '0', balance_usd: credit });
   });
 
   it('signs a wallet in with EIP-712 typed data over tollgate\'s fixed domain and types', async () => {

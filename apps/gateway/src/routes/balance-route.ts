@@ -4,7 +4,7 @@ import type { Request, Response } from 'express';
 import type { Caller } from '../auth/caller';
 
 /**
- * `GET /v1/balance`: what the presented key's account has left (credit limit − debt, from the ledger-backed debt),
+ * `GET /v1/balance`: what the caller's account (its key's, or its wallet's for a wallet JWT) has left (credit limit − debt, from the ledger-backed debt),
  * what it used, and when the key expires; in satoshis too once BTC_USD_RATE is set. Money as decimal strings.
  */
 export function balanceHandler(prisma: PrismaClient, btcUsdRate?: string) {
@@ -15,6 +15,7 @@ export function balanceHandler(prisma: PrismaClient, btcUsdRate?: string) {
     const balance = subtractDecimals(usage.creditLimit, usage.debt);
     response.json({
       account_id: usage.accountId,
+      ...(usage.walletAddress ? { wallet_address: usage.walletAddress } : {}),
       balance_usd: balance,
       ...(btcUsdRate ? { balance_sats: usdToSatsFloor(balance, btcUsdRate), btc_usd_rate: btcUsdRate } : {}),
       credit_limit_usd: usage.creditLimit,
