@@ -1,6 +1,7 @@
 // `npm start`: runs the built gateway and billing worker against the local Postgres and Redis, makes sure a dev
 // account exists (kept in .tollgate/dev-account.json), and prints its key with a ready curl. Without ADMIN_TOKEN set,
-// a dev admin token is made once (kept in .tollgate/dev-admin-token) so that the admin API works too. Ctrl-C stops both.
+// a dev admin token is made once (kept in .tollgate/dev-admin-token) so that the admin API works too, and likewise a
+// JWT secret for sign-in (.tollgate/dev-jwt-secret). Ctrl-C stops both.
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -53,13 +54,14 @@ function devAccount() {
   return created;
 }
 
-function devAdminToken() {
-  const file = '.tollgate/dev-admin-token';
+/** A random secret kept in .tollgate/<name> (made once), so that a dev setting survives restarts. */
+function devSecret(name) {
+  const file = `.tollgate/${name}`;
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  const token = randomBytes(32).toString('base64url');
+  const secret = randomBytes(32).toString('base64url');
   mkdirSync('.tollgate', { recursive: true });
-  writeFileSync(file, `${token}\n`, { mode: 0o600 });
-  return token;
+  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+  return secret;
 }
 
 async function waitReady() {
@@ -90,7 +92,9 @@ if (!(await portIsFree())) {
   console.error(`port ${port} on ${host} is already in use (another tollgate gateway?): stop it or set PORT`);
   process.exit(1);
 }
-process.env.ADMIN_TOKEN ||= devAdminToken();
+process.env.ADMIN_TOKEN ||= devSecret('dev-admin-token');
+// Sign-in (/v1/authorize: wallets and key exchange) needs a signing key; without any JWT setting, a dev HS256 secret.
+if (!process.env.JWT_SECRET && !process.env.JWT_PRIVATE_KEY_PEM && !process.env.JWT_PRIVATE_KEY_PATH) process.env.JWT_SECRET = devSecret('dev-jwt-secret');
 start('gateway');
 start('billing-worker');
 if (!(await waitReady())) {
