@@ -5,6 +5,7 @@ export * from './account-usage';
 export * from './accounts';
 export * from './api-key-secret';
 export * from './apply-migrations';
+export * from './check-migrations';
 export * from './audit';
 export * from './database-errors';
 export * from './dead-letters';
