@@ -64,6 +64,12 @@ export const configSchema = z.object({
   FUNDS_FAIL_OPEN: z.enum(['true', 'false']).default('false'),
   /** Lifetime of a funds hold that its request does not renew: a crashed gateway's holds lapse after it. */
   HOLD_TTL_MS: positiveInt.default(120_000),
+  /**
+   * `true` (laptop, `npm start`, compose without its migrate step): the gateway and the worker apply pending migrations
+   * at start. `false` (Kubernetes, compose): they only check that every migration of their release is applied and
+   * refuse to start otherwise; a one-shot `tollgate migrate` (Job, compose service) migrates once per rollout.
+   */
+  MIGRATE_ON_START: z.enum(['true', 'false']).default('true'),
   /** Where metering events wait on local disk while Redis is unreachable. */
   SPOOL_DIR: z.string().min(1).default('.spool'),
   /** Jobs the billing worker processes at once; their events are committed in batches. */
