@@ -1,5 +1,5 @@
 import { checkServices, createLogger, loadConfig } from '@tollgate/config';
-import { applyMigrations, createPrismaClient, ensureDatabase } from '@tollgate/db';
+import { applyMigrations, assertMigrationsApplied, createPrismaClient, ensureDatabase } from '@tollgate/db';
 import { Redis } from 'ioredis';
 import { createMeteringWorker } from './metering-worker';
 import { startUsageRetention } from './usage-retention';
@@ -13,7 +13,9 @@ async function main(): Promise<void> {
   const logger = createLogger('billing-worker', config.LOG_LEVEL);
   await checkServices({ databaseUrl: config.DATABASE_URL, redisUrl: config.REDIS_URL, maintenanceDatabase: true });
   await ensureDatabase(config.DATABASE_URL);
-  await applyMigrations(config.DATABASE_URL, { schema: config.DATABASE_SCHEMA });
+  // MIGRATE_ON_START=false (Kubernetes): the migration Job migrates; this replica refuses a schema older than its code.
+  if (config.MIGRATE_ON_START === 'true') await applyMigrations(config.DATABASE_URL, { schema: config.DATABASE_SCHEMA });
+  else await assertMigrationsApplied(config.DATABASE_URL, { schema: config.DATABASE_SCHEMA });
   // Bounded waits so a black-holed database fails jobs (they are retried) instead of holding them forever; the
   // query limit is generous (WORKER_QUERY_TIMEOUT_MS): a ledger batch may wait on row locks.
   const prisma = createPrismaClient({

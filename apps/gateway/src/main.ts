@@ -1,5 +1,5 @@
 import { checkServices, createLogger, loadConfig } from '@tollgate/config';
-import { applyMigrations, ensureDatabase } from '@tollgate/db';
+import { applyMigrations, assertMigrationsApplied, ensureDatabase } from '@tollgate/db';
 import { createApp } from './app';
 import { createGatewayRuntime } from './gateway-runtime';
 import { listen } from './listen';
@@ -10,8 +10,11 @@ async function main(): Promise<void> {
   const logger = createLogger('gateway', config.LOG_LEVEL);
   await checkServices({ databaseUrl: config.DATABASE_URL, redisUrl: config.REDIS_URL, maintenanceDatabase: true });
   await ensureDatabase(config.DATABASE_URL);
-  const applied = await applyMigrations(config.DATABASE_URL, { schema: config.DATABASE_SCHEMA });
-  if (applied.length > 0) logger.info({ applied }, 'migrations applied');
+  // MIGRATE_ON_START=false (Kubernetes): the migration Job migrates; this replica refuses a schema older than its code.
+  if (config.MIGRATE_ON_START === 'true') {
+    const applied = await applyMigrations(config.DATABASE_URL, { schema: config.DATABASE_SCHEMA });
+    if (applied.length > 0) logger.info({ applied }, 'migrations applied');
+  } else await assertMigrationsApplied(config.DATABASE_URL, { schema: config.DATABASE_SCHEMA });
 
   const runtime = createGatewayRuntime(config, logger);
   await runtime.ready();
