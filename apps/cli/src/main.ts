@@ -8,6 +8,7 @@ import { limitsSetCommand, limitsShowCommand, listKeysCommand, revokeKeyCommand,
 import { createAccountCommand, createSpendTokenCommand, reconcileCommand, usageCommand, type CommandResult } from './commands';
 import { dlqListCommand, dlqRetryCommand, type DeadLetterLocation } from './dlq-commands';
 import { settleCommand, topupCommand, type PaymentOptions, type PublishDebt } from './payment-commands';
+import { migrateCommand } from './migrate-command';
 import { debtorsCommand, isUsageReport, resolveWallet, usageCsvCommand, usageReportCommand, type UsageOptions } from './usage-commands';
 
 /** Opens the database (migrated), runs one command, prints its output and exits with its code. */
@@ -196,6 +197,17 @@ program
       withRedis(config, (connection) => reconcileCommand(prisma, { json: options.json, metering: { connection, queueName: config.METERING_QUEUE, spoolDir: config.SPOOL_DIR } })),
     ),
   );
+
+program
+  .command('migrate')
+  .description('apply the database migrations not applied yet (once per rollout: the Kubernetes Job, the compose migrate service); DATABASE_URL only')
+  .option('--check', 'only list the migrations not applied yet; exit 1 if any', false)
+  .action(async (options: { check: boolean }) => {
+    const config = loadConfig();
+    const result = await migrateCommand({ databaseUrl: config.DATABASE_URL, schema: config.DATABASE_SCHEMA, check: options.check });
+    (result.exitCode === 0 ? process.stdout : process.stderr).write(`${result.output}\n`);
+    process.exitCode = result.exitCode;
+  });
 
 /** Runs a dead-letter command: the dead-letter queue lives in Redis, so no database is opened. */
 async function runDeadLetters(command: (location: DeadLetterLocation) => Promise<CommandResult>): Promise<void> {
