@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -68,7 +69,7 @@ function manifests(relative: string): Workload[] {
 
 describe('docker-compose.yml', () => {
   const compose = parse(repoFile('docker-compose.yml'), { merge: true }) as {
-    services: Record<string, { image?: string; build?: { dockerfile: string }; ports?: string[]; environment?: Record<string, string>; healthcheck?: { test: string[] }; depends_on?: Record<string, { condition: string }> }>;
+    services: Record<string, { image?: string; build?: { dockerfile: string }; command?: string[]; restart?: string; ports?: string[]; environment?: Record<string, string>; healthcheck?: { test: string[] }; depends_on?: Record<string, { condition: string }> }>;
   };
   const services = compose.services;
 
@@ -93,7 +94,40 @@ describe('docker-compose.yml', () => {
     expect(new URL(environment['DATABASE_URL']).pathname).toBe('/tollgate');
     expect(new URL(environment['REDIS_URL']).host).toBe('redis:6379');
     for (const key of Object.keys(environment)) expect(CONFIG_KEYS).toContain(key);
-    expect(service.depends_on).toEqual({ postgres: { condition: 'service_healthy' }, redis: { condition: 'service_healthy' } });
+    expect(service.depends_on).toEqual({
+      postgres: { condition: 'service_healthy' },
+      redis: { condition: 'service_healthy' },
+      migrate: { condition: 'service_completed_successfully' },
+    });
+    // The one-shot migrated before they start: they only check the schema.
+    expect(environment['MIGRATE_ON_START']).toBe('false');
+  });
+
+  it('migrates once with `tollgate migrate` from the gateway image, after Postgres is healthy, and exits', () => {
+    const migrate = services['migrate'];
+    expect(migrate.image).toBe(services['gateway'].image);
+    expect(migrate.build?.dockerfile).toBe('apps/gateway/Dockerfile');
+    expect(migrate.command).toEqual(['node', 'apps/cli/bin/tollgate.cjs', 'migrate']);
+    expect(migrate.restart).toBe('no');
+    expect(migrate.depends_on).toEqual({ postgres: { condition: 'service_healthy' } });
+    expect(migrate.environment?.['DATABASE_URL']).toBe(services['gateway'].environment?.['DATABASE_URL']);
+    for (const key of Object.keys(migrate.environment ?? {})) expect(CONFIG_KEYS).toContain(key);
+    // The databases alone (`docker compose up -d postgres redis`) start nothing else.
+    expect(services['postgres'].depends_on).toBeUndefined();
+    expect(services['redis'].depends_on).toBeUndefined();
+  });
+
+  it('validates with `docker-compose config` (Debian docker-compose 1.29, no engine needed)', () => {
+    const binary = ['/usr/bin/docker-compose', '/usr/local/bin/docker-compose'].find((candidate) => existsSync(candidate));
+    if (!binary) {
+      // .ci/run installs it, so CI always validates; a developer machine without it skips only this check, saying so.
+      if (process.env['CI']) throw new Error('docker-compose is not installed: .ci/run should have installed it (apt-get install -y docker-compose)');
+      console.warn('docker-compose is not installed (apt-get install -y docker-compose): compose file not validated');
+      return;
+    }
+    const rendered = parse(execFileSync(binary, ['-f', path.join(REPO_ROOT, 'docker-compose.yml'), 'config'], { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, COMPOSE_PROJECT_NAME: 'tollgate' } })) as typeof compose;
+    expect(Object.keys(rendered.services).sort()).toEqual(Object.keys(services).sort());
+    for (const app of APPS) expect(rendered.services[app].depends_on?.['migrate']).toEqual({ condition: 'service_completed_successfully' });
   });
 
   it('publishes the gateway on 8080 and passes provider keys through from the host', () => {
