@@ -50,7 +50,7 @@ export function createApp(deps: GatewayDeps): Express {
   app.use(requestIdMiddleware);
 
   app.get('/healthz', healthHandler);
-  app.get('/readyz', readinessHandler(deps.readiness, deps.logger));
+  app.get('/readyz', readinessHandler(deps.readiness, deps.logger, () => deps.drain?.draining === true));
   app.get('/v1/models', modelsHandler(deps.registry));
 
   // Completions may be paid per request with L402 (when enabled): without credentials they are answered 402.

@@ -16,6 +16,7 @@ import { AdmissionGuard } from './admission/admission-guard';
 import { closeAll } from './close-all';
 import { EventSpool } from './metering/event-spool';
 import { MeteringProducer } from './metering/metering-producer';
+import { Drain } from './shutdown/drain';
 import type { L402Deps } from './l402/l402-gate';
 import type { X402Deps } from './x402/x402-deps';
 import { X402_NETWORKS } from './x402/x402-networks';
@@ -27,6 +28,8 @@ export interface GatewayRuntime {
   prisma: PrismaClient;
   redis: Redis;
   queue: Queue;
+  /** The shutdown state its deps share (readiness, completions); main.ts drains it on SIGTERM. */
+  drain: Drain;
   /** Resolves once Redis is connected (its commands fail fast rather than queue while it is not). */
   ready(timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
@@ -129,8 +132,10 @@ export function createGatewayRuntime(config: Config, logger: Logger): GatewayRun
   const x402 = x402Settings(config, { redis, prisma, admission, logger });
   const accessTokens = accessTokensFromConfig(config);
   const idp = idpTokensFromConfig(config, prisma);
+  const drain = new Drain();
   const deps: GatewayDeps = {
     registry,
+    drain,
     producer,
     admission,
     l402,
@@ -173,6 +178,7 @@ export function createGatewayRuntime(config: Config, logger: Logger): GatewayRun
     prisma,
     redis,
     queue,
+    drain,
     async ready(timeoutMs = 10_000) {
       if (redis.status === 'ready') return;
       await new Promise<void>((resolve, reject) => {

@@ -3,6 +3,8 @@ import { applyMigrations, assertMigrationsApplied, ensureDatabase } from '@tollg
 import { createApp } from './app';
 import { createGatewayRuntime } from './gateway-runtime';
 import { listen } from './listen';
+import { ConnectionDrain } from './shutdown/connection-drain';
+import { shutDownGateway } from './shutdown/shut-down-gateway';
 
 /** Starts the gateway: validate config, check Postgres/Redis, migrate, serve, replay spooled events, stop cleanly. */
 async function main(): Promise<void> {
@@ -25,19 +27,35 @@ async function main(): Promise<void> {
     throw error;
   });
   server.keepAliveTimeout = 65_000;
+  const connections = new ConnectionDrain(server);
   logger.info({ port: config.PORT, host: config.HOST }, `tollgate gateway listening on http://${config.HOST}:${config.PORT}`);
   // Serving already: a spool that cannot be read now must not end the process (the replay timer tries again).
   await runtime.deps.producer.replaySpool().catch((error: unknown) => logger.warn({ err: error }, 'metering spool replay failed at start; retrying on the timer'));
 
+  // No timer forces the exit: the process exits once the metering producer has written every event (queue or spool).
+  // What bounds the drain is SHUTDOWN_GRACE_MS, then the abort window; past those, only Kubernetes' SIGKILL
+  // (terminationGracePeriodSeconds, set longer than all of it) could end it.
+  let shuttingDown = false;
   const shutdown = (signal: string) => {
-    logger.info({ signal }, 'shutting down: finishing open requests');
-    server.close(() => {
-      void runtime.close().then(() => process.exit(0));
-    });
-    setTimeout(() => process.exit(1), 30_000).unref();
+    if (shuttingDown) {
+      // A second signal (Ctrl-C twice) cuts the grace period short, but still meters everything before exiting.
+      logger.warn({ signal }, 'second signal: cutting open requests now (metered partial)');
+      runtime.drain.expire();
+      return;
+    }
+    shuttingDown = true;
+    logger.info({ signal, graceMs: config.SHUTDOWN_GRACE_MS }, 'shutting down: readiness off, finishing open requests');
+    void shutDownGateway({ drain: runtime.drain, connections, graceMs: config.SHUTDOWN_GRACE_MS, closeRuntime: () => runtime.close(), logger }).then(
+      () => process.exit(0),
+      (error: unknown) => {
+        // Only a closing step after the producer's flush can fail here (Redis or Postgres gone): no event is left unwritten.
+        logger.error({ err: error }, 'shutdown: closing a connection failed');
+        process.exit(1);
+      },
+    );
   };
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
-  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
 }
 
 main().catch((error: unknown) => {

@@ -65,6 +65,12 @@ export const configSchema = z.object({
   /** Lifetime of a funds hold that its request does not renew: a crashed gateway's holds lapse after it. */
   HOLD_TTL_MS: positiveInt.default(120_000),
   /**
+   * On SIGTERM/SIGINT, how long the gateway lets in-flight requests and streams finish before it cuts them (each then
+   * ends with an error event and is metered `partial`). Kubernetes' terminationGracePeriodSeconds must exceed it by
+   * the abort window and the metering flush (docs/deploy.md).
+   */
+  SHUTDOWN_GRACE_MS: positiveInt.default(25_000),
+  /**
    * `true` (laptop, `npm start`, compose without its migrate step): the gateway and the worker apply pending migrations
    * at start. `false` (Kubernetes, compose): they only check that every migration of their release is applied and
    * refuse to start otherwise; a one-shot `tollgate migrate` (Job, compose service) migrates once per rollout.

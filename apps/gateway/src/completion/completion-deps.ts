@@ -6,6 +6,7 @@ import type { LimitState } from '../admission/rate-limit-headers';
 import type { L402Deps } from '../l402/l402-gate';
 import type { MeteringProducer } from '../metering/metering-producer';
 import type { X402Deps } from '../x402/x402-deps';
+import type { Drain } from '../shutdown/drain';
 
 /** What serving a completion needs from the running gateway. */
 export interface CompletionDeps {
@@ -25,6 +26,8 @@ export interface CompletionDeps {
   l402?: L402Deps;
   /** Set when x402 payments are enabled (X402_PAY_TO and X402_NETWORK). */
   x402?: X402Deps;
+  /** The shutdown state: its deadline cuts running completions, and it counts those not metered yet (main.ts drains it). */
+  drain?: Drain;
 }
 
 /** One request's identity and cancellation. */

@@ -6,6 +6,7 @@ import type { CompletionContext, CompletionDeps } from './completion-deps';
 import { estimateUsage } from './estimate-usage';
 import { meterCompletion } from './meter-completion';
 import { meterFailedAttempts } from './meter-failed-attempts';
+import { abortedByShutdown } from '../shutdown/drain';
 
 /** A finished non-streaming completion, priced and metered. */
 export interface CompletionOutcome {
@@ -23,17 +24,26 @@ const NEVER = new AbortController().signal;
  * it, then meters the one request exactly once — `ok` with the provider's usage; `partial` when the caller left
  * before the answer (the upstream call is not cut: the provider finishes and bills the whole answer, so it is read
  * to its end and billed at the usage it reports); `error` (nothing used) when a provider was reached but failed.
+ * The shutdown deadline does cut the upstream call (the process must end): the request is then billed `partial` for
+ * its prompt and answered 503 gateway_shutting_down.
  */
-export async function generateCompletion(
-  deps: CompletionDeps,
-  request: ChatCompletionRequest,
-  context: CompletionContext,
-): Promise<CompletionOutcome> {
-  const { candidates, reservation } = await admitRequest(deps, request, context);
+export async function generateCompletion(deps: CompletionDeps, request: ChatCompletionRequest, context: CompletionContext): Promise<CompletionOutcome> {
+  // Counted from admission until metered: the producer is closed only after the last of them.
+  const end = deps.drain?.begin();
   try {
-    const { entry, value: result } = await attemptModels(deps, candidates, { requestId: context.requestId, caller: context.signal, attempt: NEVER }, (candidate, model) =>
+    return await generateOnce(deps, request, context);
+  } finally {
+    end?.();
+  }
+}
+
+async function generateOnce(deps: CompletionDeps, request: ChatCompletionRequest, context: CompletionContext): Promise<CompletionOutcome> {
+  const { candidates, reservation } = await admitRequest(deps, request, context);
+  const deadline = deps.drain?.deadline ?? NEVER;
+  try {
+    const { entry, value: result } = await attemptModels(deps, candidates, { requestId: context.requestId, caller: context.signal, attempt: deadline }, (candidate, model) =>
       model.generate(request, {
-        signal: NEVER,
+        signal: deadline,
         requestId: context.requestId,
         strict: context.strict,
         maxOutputTokens: candidate.maxOutputTokens,
@@ -52,7 +62,8 @@ export async function generateCompletion(
     });
     return { entry, result, usage, cost };
   } catch (error) {
-    throw await meterFailedAttempts(deps, request, context, { error, reservation, streamed: false });
+    const cause = await meterFailedAttempts(deps, request, deadline.aborted ? { ...context, signal: deadline } : context, { error, reservation, streamed: false });
+    throw abortedByShutdown(deadline) ? deadline.reason : cause;
   } finally {
     await reservation.release(); // no-op once metered
   }

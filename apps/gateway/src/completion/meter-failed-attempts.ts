@@ -5,6 +5,7 @@ import { AttemptsFailedError } from './attempt-models';
 import type { CompletionContext, CompletionDeps } from './completion-deps';
 import { estimateUsage } from './estimate-usage';
 import { meterCompletion } from './meter-completion';
+import { abortedByShutdown } from '../shutdown/drain';
 
 /**
  * When no model answered: meters the request once if a provider was reached — `partial` with the prompt estimated
@@ -28,7 +29,7 @@ export async function meterFailedAttempts(
       status: billed ? 'partial' : 'error',
       streamed: input.streamed,
       reservation: input.reservation,
-      errorCode: context.signal.aborted ? 'client_disconnected' : (toGatewayError(cause).code ?? 'upstream_error'),
+      errorCode: abortedByShutdown(context.signal) ? 'gateway_shutdown' : context.signal.aborted ? 'client_disconnected' : (toGatewayError(cause).code ?? 'upstream_error'),
     });
   }
   return cause;

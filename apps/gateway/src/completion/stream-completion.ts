@@ -10,6 +10,7 @@ import type { CompletionContext, CompletionDeps } from './completion-deps';
 import { estimateUsage } from './estimate-usage';
 import { meterCompletion } from './meter-completion';
 import { meterFailedAttempts } from './meter-failed-attempts';
+import { abortedByShutdown } from '../shutdown/drain';
 
 /** What a metered stream yields: the provider's deltas, then one closing part carrying usage and cost. */
 export type CompletionPart =
@@ -33,10 +34,35 @@ export interface CompletionStream {
 /**
  * Opens a stream on the first candidate model that accepts it (retries and fallbacks happen here, before any byte
  * reaches the caller), then yields its parts. The request is metered exactly once when the stream ends, whichever
- * way: `ok` with the provider's usage; `partial` when the provider failed mid-stream or the caller went away
- * (usage so far, estimated from the text when the provider reported none).
+ * way: `ok` with the provider's usage; `partial` when the provider failed mid-stream, the caller went away or the
+ * gateway's shutdown deadline cut it (usage so far, estimated from the text when the provider reported none). A
+ * stream cut by the deadline ends with an error part (the caller gets an SSE error event, not a reset).
  */
-export async function streamCompletion(deps: CompletionDeps, request: ChatCompletionRequest, context: CompletionContext): Promise<CompletionStream> {
+export async function streamCompletion(deps: CompletionDeps, request: ChatCompletionRequest, callerContext: CompletionContext): Promise<CompletionStream> {
+  // The shutdown deadline stops the stream like the caller leaving would; the signal's reason tells them apart.
+  const context = deps.drain ? { ...callerContext, signal: AbortSignal.any([callerContext.signal, deps.drain.deadline]) } : callerContext;
+  // Counted from admission until metered: the producer is closed only after the last of them.
+  const end = deps.drain?.begin() ?? (() => undefined);
+  try {
+    const stream = await openStream(deps, request, context);
+    const { close } = stream;
+    return {
+      ...stream,
+      async close() {
+        try {
+          await close();
+        } finally {
+          end();
+        }
+      },
+    };
+  } catch (error) {
+    end();
+    throw error;
+  }
+}
+
+async function openStream(deps: CompletionDeps, request: ChatCompletionRequest, context: CompletionContext): Promise<CompletionStream> {
   const { candidates, reservation } = await admitRequest(deps, request, context);
   let opened;
   try {
@@ -54,7 +80,7 @@ export async function streamCompletion(deps: CompletionDeps, request: ChatComple
   } catch (error) {
     const cause = await meterFailedAttempts(deps, request, context, { error, reservation, streamed: true });
     await reservation.release();
-    throw cause;
+    throw abortedByShutdown(context.signal) ? context.signal.reason : cause;
   }
   const { entry, value } = opened;
   return { entry, warnings: value.start.warnings, ...meteredParts(deps, request, context, entry, value.iterator, reservation) };
@@ -75,11 +101,18 @@ function meteredParts(
   /** The request's one metering: later calls return the first one's cost. */
   const meter = (status: MeteringStatus, usage: Usage | undefined, errorCode?: string): Promise<Cost> =>
     (metered ??= meterCompletion(deps, context, { entry, usage: usage ?? estimateUsage(request, generated), status, streamed: true, reservation, firstByteAt, errorCode }));
-  /** The consumer stopped reading (client disconnected): stop the upstream and bill what was generated. */
+  /** Why a stopped stream stopped: the shutdown deadline, or else the caller going away. */
+  const stopCode = () => (abortedByShutdown(context.signal) ? 'gateway_shutdown' : 'client_disconnected');
+  /** The consumer stopped reading (client disconnected, or the socket cut at shutdown): stop the upstream and bill what was generated. */
   const abandon = async () => {
     if (metered) return;
     await iterator.return?.(undefined);
-    await meter('partial', undefined, 'client_disconnected');
+    await meter('partial', undefined, stopCode());
+  };
+  /** The closing part of a stream cut by the shutdown deadline: what was generated, billed `partial`. */
+  const shutdownPart = async (reported: Usage | undefined): Promise<CompletionPart> => {
+    const usage = reported ?? estimateUsage(request, generated);
+    return { type: 'error', error: context.signal.reason as GatewayError, usage, cost: await meter('partial', usage, 'gateway_shutdown') };
   };
 
   async function* parts(): AsyncGenerator<CompletionPart> {
@@ -87,8 +120,10 @@ function meteredParts(
       for (;;) {
         const next = await iterator.next();
         if (context.signal.aborted) {
-          // The caller went away: whatever the adapter made of the abort, it is a disconnect, billed as generated.
-          await meter('partial', next.done || next.value.type !== 'error' ? undefined : next.value.usage, 'client_disconnected');
+          // Whatever the adapter made of the abort, it is a disconnect or the shutdown deadline, billed as generated.
+          const reported = next.done || next.value.type !== 'error' ? undefined : next.value.usage;
+          if (abortedByShutdown(context.signal)) yield await shutdownPart(reported);
+          else await meter('partial', reported, 'client_disconnected');
           return;
         }
         if (next.done) {
@@ -117,6 +152,10 @@ function meteredParts(
       }
     } catch (error) {
       if (metered) throw error;
+      if (abortedByShutdown(context.signal)) {
+        yield await shutdownPart(undefined);
+        return;
+      }
       // The caller went away (abort) or the upstream broke in a way the adapter did not catch.
       await meter('partial', undefined, context.signal.aborted ? 'client_disconnected' : 'stream_failed');
       if (!context.signal.aborted) throw error;

@@ -15,10 +15,15 @@ export function healthHandler(_request: Request, response: Response): void {
 /**
  * `GET /readyz`: every dependency (Redis, Postgres) answers within a second; 503 otherwise. Anyone may call it, so
  * the answer is only `ok` or `unreachable` per dependency: why one is unreachable (host names, driver errors) goes
- * to the log.
+ * to the log. A replica that is shutting down (`draining()`) answers 503 `draining` at once, without asking its
+ * dependencies: it must leave the load balancer whatever their state.
  */
-export function readinessHandler(checks: Record<string, ReadinessCheck>, logger?: Logger) {
+export function readinessHandler(checks: Record<string, ReadinessCheck>, logger?: Logger, draining: () => boolean = () => false) {
   return async (_request: Request, response: Response): Promise<void> => {
+    if (draining()) {
+      response.status(503).json({ status: 'draining' });
+      return;
+    }
     const results = await Promise.all(
       Object.entries(checks).map(async ([name, check]) => {
         let timer: NodeJS.Timeout | undefined;
