@@ -9,6 +9,23 @@ const SECRET_KEYS = [
   'authorization',
   '"proxy-authorization"',
   'cookie',
+  '"set-cookie"',
+  '"x-payment"',
+  '"payment-signature"',
+  '"x-payment-response"',
+  '"payment-required"',
+  'accessToken',
+  'access_token',
+  'refreshToken',
+  'jwt',
+  'privateKey',
+  'ADMIN_TOKEN',
+  'METRICS_TOKEN',
+  'JWT_SECRET',
+  'JWT_PRIVATE_KEY_PEM',
+  'LND_MACAROON_HEX',
+  'LNBITS_API_KEY',
+  'L402_ROOT_KEY',
   '"x-api-key"',
   '"x-spend-token"',
   '"x-goog-api-key"',
@@ -39,9 +56,13 @@ export const REDACTED_PATHS: readonly string[] = SECRET_KEYS.flatMap((key) => {
 
 /**
  * The JSON logger every service uses; credentials are redacted wherever they appear in logged objects.
- * `destination` is for tests (defaults to stdout).
+ * `destination` is for tests. By default lines go to stdout asynchronously (`pino.destination({ sync: false })`:
+ * buffered, written in the background) so that a request never waits on a write to a slow pipe or log collector —
+ * the access log writes one line per request. pino flushes that buffer synchronously when the process exits
+ * (`process.exit` included), so the last lines are not lost on a normal or signalled exit; a hard crash
+ * (SIGKILL, out of memory) can lose the last few kilobytes.
  */
 export function createLogger(service: string, level: string, destination?: DestinationStream): Logger {
   const options = { name: service, level, redact: { paths: [...REDACTED_PATHS], censor: '[redacted]' } };
-  return destination ? pino(options, destination) : pino(options);
+  return pino(options, destination ?? pino.destination({ dest: 1, sync: false }));
 }
