@@ -24,6 +24,9 @@ import { healthHandler, readinessHandler, type ReadinessCheck } from './routes/h
 import { messagesHandler } from './routes/messages-route';
 import { modelsHandler } from './routes/models-route';
 import { settleHandler } from './x402/settle-route';
+import type { GatewayMetrics } from './observability/gateway-metrics';
+import { metricsHandler } from './observability/metrics-route';
+import { requestObserver } from './observability/request-observer';
 
 /** Everything the HTTP app needs; built by main.ts (or a test) from real connections. */
 export interface GatewayDeps extends CompletionDeps, TopupDeps {
@@ -40,6 +43,9 @@ export interface GatewayDeps extends CompletionDeps, TopupDeps {
   btcUsdRate?: string;
   readiness: Record<string, ReadinessCheck>;
   logger: Logger;
+  metrics: GatewayMetrics;
+  /** METRICS_TOKEN: when set, /metrics asks for it as a bearer token. */
+  metricsToken?: string;
 }
 
 /** The gateway's Express app. The hot path reads top-down: route → authenticate → body → provider → wire → meter. */
@@ -48,8 +54,11 @@ export function createApp(deps: GatewayDeps): Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use(requestIdMiddleware);
+  app.use(requestObserver(deps.logger, deps.metrics));
 
   app.get('/healthz', healthHandler);
+  // Prometheus scrapes: no caller auth (METRICS_TOKEN, when set); route only /v1 and /admin from a public ingress.
+  app.get('/metrics', metricsHandler(deps.metrics.registry, deps.metricsToken));
   app.get('/readyz', readinessHandler(deps.readiness, deps.logger, () => deps.drain?.draining === true));
   app.get('/v1/models', modelsHandler(deps.registry));
 

@@ -17,6 +17,7 @@ import { closeAll } from './close-all';
 import { EventSpool } from './metering/event-spool';
 import { MeteringProducer } from './metering/metering-producer';
 import { Drain } from './shutdown/drain';
+import { GatewayMetrics } from './observability/gateway-metrics';
 import type { L402Deps } from './l402/l402-gate';
 import type { X402Deps } from './x402/x402-deps';
 import { X402_NETWORKS } from './x402/x402-networks';
@@ -72,6 +73,8 @@ export function createGatewayRuntime(config: Config, logger: Logger): GatewayRun
   const queue = new Queue(config.METERING_QUEUE, { connection: redis, skipVersionCheck: true });
   queue.on('error', (error) => logger.warn({ err: error }, 'metering queue error'));
   const producer = new MeteringProducer(queue, new EventSpool(config.SPOOL_DIR), logger);
+  const metrics = new GatewayMetrics({ processMetrics: true, spool: { directory: config.SPOOL_DIR, unreplayedEvents: () => producer.unreplayedEvents() } });
+  producer.observe(metrics);
   const keyCache = new KeyOwnerCache((keyHashes) => findKeyOwners(prisma, keyHashes), {
     ttlMs: config.KEY_CACHE_TTL_MS,
     staleIfErrorMs: config.KEY_CACHE_STALE_IF_ERROR_MS,
@@ -148,6 +151,8 @@ export function createGatewayRuntime(config: Config, logger: Logger): GatewayRun
     retryBaseDelayMs: config.UPSTREAM_RETRY_BASE_DELAY_MS,
     generateTimeoutMs: config.UPSTREAM_GENERATE_TIMEOUT_MS,
     logger,
+    metrics,
+    metricsToken: config.METRICS_TOKEN,
     prisma,
     keyCache,
     bodyLimitBytes: config.BODY_LIMIT_BYTES,

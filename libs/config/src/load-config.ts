@@ -36,6 +36,13 @@ export const configSchema = z.object({
    * the admin API refuses every request. At least 32 characters (e.g. `openssl rand -base64 32`).
    */
   ADMIN_TOKEN: z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -base64 32)').optional(),
+  /**
+   * Bearer token `GET /metrics` asks for (`Authorization: Bearer <token>`); unset = /metrics is open on the gateway's
+   * port, so keep it off the public ingress. At least 16 characters.
+   */
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** Port of the billing worker's `/metrics` server (Prometheus text format); 0 turns it off. */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   /** Commission on top of the provider's cost, as a fraction: 0.10 = 10%. */
   COMMISSION_RATE: decimalRate.default('0.10'),
   /** Largest request body accepted, in bytes (default 4 MiB). */

@@ -1,6 +1,6 @@
 import { estimateRequestTokens, InvalidOutputBudgetError, outputBudget, type CatalogEntry } from '@tollgate/providers';
 import type { ChatCompletionRequest } from '@tollgate/schemas';
-import { invalidRequest } from '../errors/gateway-error';
+import { GatewayError, invalidRequest } from '../errors/gateway-error';
 import type { Reservation } from '../admission/admission-guard';
 import { worstCaseCost } from '../funds/worst-case-cost';
 import { candidateModels, type Candidate } from './attempt-models';
@@ -40,7 +40,10 @@ export async function admitRequest(deps: CompletionDeps, request: ChatCompletion
     worstCaseUsd,
     estimateTokens: () => estimateRequestTokens(request) + Math.max(...candidates.map((candidate) => candidate.maxOutputTokens)),
     onLimits: (state) => context.reportLimits(state),
-  }).catch((error: unknown) => refusedForDebt(context.caller, error)); // a wallet's refusal for funds asks for its debt over x402
+  }).catch((error: unknown) => {
+    if (deps.metrics && error instanceof GatewayError) deps.metrics.refused(error.code ?? error.type);
+    return refusedForDebt(context.caller, error); // a wallet's refusal for funds asks for its debt over x402
+  });
   return { candidates, reservation };
 }
 

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { ProviderError, ProviderUnavailableError, type CatalogEntry, type ChatModel } from '@tollgate/providers';
 import type { ChatCompletionRequest } from '@tollgate/schemas';
 import type { CompletionDeps } from './completion-deps';
@@ -80,8 +81,11 @@ export async function attemptModels<T>(
       continue;
     }
     for (let attemptNumber = 1; attemptNumber <= deps.maxAttempts; attemptNumber += 1) {
+      const attemptStarted = performance.now();
       try {
-        return { entry, value: await attempt(candidate, model) };
+        const value = await attempt(candidate, model);
+        deps.metrics?.upstreamServed(entry.provider, entry.id, (performance.now() - attemptStarted) / 1000);
+        return { entry, value };
       } catch (error) {
         const providerError = error instanceof ProviderError ? error : undefined;
         // An abort however the adapter reported it (no upstream status), or a timeout / broken connection after
@@ -104,9 +108,11 @@ export async function attemptModels<T>(
         if (delay > MAX_RETRY_AFTER_MS) break;
         await new Promise((resolve) => setTimeout(resolve, delay));
         if (signal.aborted) break; // left while we waited: the next try would be sent for no one
+        deps.metrics?.retried(entry.provider, entry.id);
       }
     }
     if (signal.aborted) break;
+    if (candidate !== candidates[candidates.length - 1]) deps.metrics?.fellBack(entry.id);
   }
   throw new AttemptsFailedError(lastError, lastReached);
 }

@@ -7,6 +7,8 @@ import type { L402Deps } from '../l402/l402-gate';
 import type { MeteringProducer } from '../metering/metering-producer';
 import type { X402Deps } from '../x402/x402-deps';
 import type { Drain } from '../shutdown/drain';
+import type { GatewayMetrics } from '../observability/gateway-metrics';
+import type { RequestObservation } from '../observability/request-observer';
 
 /** What serving a completion needs from the running gateway. */
 export interface CompletionDeps {
@@ -28,6 +30,8 @@ export interface CompletionDeps {
   x402?: X402Deps;
   /** The shutdown state: its deadline cuts running completions, and it counts those not metered yet (main.ts drains it). */
   drain?: Drain;
+  /** Prometheus metrics (the running gateway always has them; unit tests may leave them out). */
+  metrics?: GatewayMetrics;
 }
 
 /** One request's identity and cancellation. */
@@ -42,4 +46,6 @@ export interface CompletionContext {
   startedAt: Date;
   /** Puts the caller's rate-limit state on the response (its headers), once admission knows it. */
   reportLimits(state: LimitState): void;
+  /** What the access log line of the request reports (model, cost), when the request is observed. */
+  observation?: RequestObservation;
 }

@@ -62,6 +62,12 @@ export async function meterCompletion(
   // (the queue and the funds view share it), and Redis runs a connection's commands in order — so the pending cost
   // is counted before the job exists, without waiting for the settle's answer first.
   const settled = input.reservation.settle(cost.total, promptTokens(input.usage) + input.usage.outputTokens);
+  if (context.observation) {
+    context.observation.model = input.entry.id;
+    context.observation.provider = input.entry.provider;
+    context.observation.cost = cost.total;
+  }
+  deps.metrics?.metered(input.entry.id, input.usage, cost, input.streamed && input.firstByteAt !== undefined ? (input.firstByteAt - started) / 1000 : undefined);
   await deps.producer.emit(event);
   await settled;
   return cost;

@@ -2,6 +2,7 @@ import type { Request, Response } from 'express';
 import type { Caller } from '../auth/caller';
 import type { CompletionContext } from '../completion/completion-deps';
 import { rateLimitHeaders } from '../admission/rate-limit-headers';
+import type { RequestObservation } from '../observability/request-observer';
 
 /** The context of one request: who, which id, strictness, and an abort signal fired when the caller leaves. */
 export function completionContext(request: Request, response: Response): CompletionContext {
@@ -16,6 +17,7 @@ export function completionContext(request: Request, response: Response): Complet
     strict: request.get('x-tollgate-strict')?.toLowerCase() === 'true',
     signal: controller.signal,
     startedAt: new Date(),
+    observation: response.locals['observation'] as RequestObservation | undefined,
     reportLimits(state) {
       if (!response.headersSent) response.set(rateLimitHeaders(state));
       response.locals['limitsReported'] = true;

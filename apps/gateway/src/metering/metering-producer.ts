@@ -5,6 +5,12 @@ import type { MeteringEvent } from '@tollgate/schemas';
 import { BulkEnqueuer } from './bulk-enqueuer';
 import type { EventSpool } from './event-spool';
 
+/** Counts what goes wrong on the way to the queue (see GatewayMetrics). */
+export interface MeteringObserver {
+  enqueueFailed(): void;
+  eventSpooled(): void;
+}
+
 /**
  * Puts metering events on the BullMQ queue (`jobId` = request id, so a repeat is dropped; concurrent events go
  * together, see BulkEnqueuer). Never throws and never loses an event: when Redis does not answer in time, after a
@@ -17,6 +23,7 @@ export class MeteringProducer {
   /** Events this process spooled that no replay has handed back yet. */
   private unreplayed = 0;
   private beforeReplayHook: (event: MeteringEvent) => Promise<void> = async () => undefined;
+  private observer: MeteringObserver = { enqueueFailed: () => undefined, eventSpooled: () => undefined };
   private readonly enqueuer: BulkEnqueuer;
 
   constructor(
@@ -49,6 +56,16 @@ export class MeteringProducer {
   /** Runs before a spooled event goes back to the queue (the funds view counts it as pending first). */
   beforeReplay(hook: (event: MeteringEvent) => Promise<void>): void {
     this.beforeReplayHook = hook;
+  }
+
+  /** Who counts failed enqueue tries and spooled events (the gateway's metrics). */
+  observe(observer: MeteringObserver): void {
+    this.observer = observer;
+  }
+
+  /** How many events this process spooled that no replay has handed back yet. */
+  unreplayedEvents(): number {
+    return this.unreplayed;
   }
 
   /** Whether this process spooled events that are not back on the queue yet: money the funds view cannot see. */
@@ -90,6 +107,7 @@ export class MeteringProducer {
         await this.enqueuer.add(event);
         return;
       } catch (error) {
+        this.observer.enqueueFailed();
         this.logger.warn({ err: error, requestId: event.requestId, attempt }, 'metering enqueue failed');
         if (attempt < this.options.attempts) await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt));
       }
@@ -97,6 +115,7 @@ export class MeteringProducer {
     try {
       await this.spool.append(event);
       this.unreplayed += 1;
+      this.observer.eventSpooled();
       this.logger.warn({ requestId: event.requestId }, 'Redis unavailable: metering event spooled to disk');
     } catch (error) {
       // Last resort: the event is in the log line, from which an operator can replay it.

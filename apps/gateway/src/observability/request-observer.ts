@@ -1,0 +1,60 @@
+import { performance } from 'node:perf_hooks';
+import type { NextFunction, Request, Response } from 'express';
+import type { Logger } from 'pino';
+import type { Caller } from '../auth/caller';
+import type { GatewayMetrics } from './gateway-metrics';
+
+/**
+ * What the completion path learns about a request that its access log line and metrics report: the model that
+ * served it (a catalog entry, so a bounded label) and what it cost. Filled in by meterCompletion.
+ */
+export interface RequestObservation {
+  model?: string;
+  provider?: string;
+  /** The request's total cost, a decimal string (as billed). */
+  cost?: string;
+}
+
+/** Probes and scrapes come every few seconds: their access lines are written at debug, not info. */
+const QUIET_ROUTES = new Set(['/healthz', '/readyz', '/metrics']);
+
+/** The route template a request matched (`/admin/accounts/:id`), never the raw path: a bounded label, no ids in it. */
+function routeOf(request: Request): string {
+  const path = (request.route as { path?: unknown } | undefined)?.path;
+  if (typeof path !== 'string') return 'unmatched';
+  return request.originalUrl.startsWith('/admin') && !path.startsWith('/admin') ? `/admin${path}` : path;
+}
+
+/**
+ * One access log line (info) and the request metrics, written once when the response closes — finished, or cut by
+ * the caller (`aborted: true`). Costs one listener and a few property reads per request; the line goes through the
+ * service's asynchronous pino destination, so the request never waits on the log's writes.
+ */
+export function requestObserver(logger: Logger, metrics: GatewayMetrics) {
+  return (request: Request, response: Response, next: NextFunction): void => {
+    const started = performance.now();
+    const observation: RequestObservation = {};
+    response.locals['observation'] = observation;
+    response.once('close', () => {
+      const seconds = (performance.now() - started) / 1000;
+      const route = routeOf(request);
+      const status = response.statusCode;
+      metrics.requestFinished(route, observation.model ?? '', observation.provider ?? '', status, seconds);
+      const caller = response.locals['caller'] as Caller | undefined;
+      const line = {
+        requestId: response.locals['requestId'] as string,
+        method: request.method,
+        route,
+        status,
+        model: observation.model,
+        accountId: caller?.accountId,
+        durationMs: Math.round(seconds * 10_000) / 10,
+        cost: observation.cost,
+        ...(response.writableFinished ? {} : { aborted: true }),
+      };
+      if (QUIET_ROUTES.has(route)) logger.debug(line, 'request');
+      else logger.info(line, 'request');
+    });
+    next();
+  };
+}
