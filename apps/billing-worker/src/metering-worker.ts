@@ -8,6 +8,8 @@ import type { Redis } from 'ioredis';
 import { cappedExponentialBackoff, DEFAULT_RETRY_DELAYS, retryDelayMs, UNLIMITED_STALLS, type RetryDelays } from './retry-policy';
 import { KeyLastUse } from './key-last-use';
 import { UsageBatcher } from './usage-batcher';
+import { startMetricsServer, type MetricsServer } from './metrics-server';
+import { WorkerMetrics } from './worker-metrics';
 
 export { deadLetterQueueName };
 
@@ -36,9 +38,29 @@ export function createMeteringWorker(input: {
   /** BullMQ's job lock and stalled-job check period (defaults 30 s each); tests shorten them to simulate crashes. */
   lockDurationMs?: number;
   stalledIntervalMs?: number;
-}): { worker: Worker; deadLetters: Queue; deadLetterFailedJobs(): Promise<number>; close(): Promise<void> } {
+  /** Serve the worker's metrics at GET /metrics on this port (METRICS_PORT); unset or 0 = no server. */
+  metricsPort?: number;
+}): { worker: Worker; deadLetters: Queue; metrics: WorkerMetrics; deadLetterFailedJobs(): Promise<number>; close(): Promise<void> } {
   const deadLetters = new Queue(deadLetterQueueName(input.queueName), { connection: input.connection });
   const funds = new StateCommands(input.connection);
+  // Process metrics only with a server to show them: tests run many workers in one process.
+  const metrics = new WorkerMetrics({ processMetrics: Boolean(input.metricsPort) });
+  const watched = new Queue(input.queueName, { connection: input.connection });
+  metrics.watchQueues(watched, deadLetters);
+  let metricsServer: Promise<MetricsServer | undefined> = Promise.resolve(undefined);
+  if (input.metricsPort) {
+    metricsServer = startMetricsServer(metrics.registry, input.metricsPort).then(
+      (server) => {
+        input.logger.info({ port: server.port }, 'billing worker metrics on GET /metrics');
+        return server;
+      },
+      (error: unknown) => {
+        // Metering goes on without its metrics: a busy port must not stop the ledger.
+        input.logger.error({ err: error, port: input.metricsPort }, 'billing worker metrics server could not start');
+        return undefined;
+      },
+    );
+  }
   // After each commit the gateway's view of funds learns the committed debt, and forgets those requests' pending
   // costs; the same for the spend of each capped key, versioned by its account's debt version.
   const batcher = new UsageBatcher(input.prisma, undefined, async (committed) => {
@@ -50,7 +72,7 @@ export function createMeteringWorker(input: {
         ),
       ]),
     );
-  });
+  }, (size, seconds) => metrics.batchCommitted(size, seconds));
   const retryDelays = input.retryDelays ?? DEFAULT_RETRY_DELAYS;
   const handling = new Set<Promise<void>>();
   const lastUse = new KeyLastUse(input.prisma, input.logger);
@@ -115,6 +137,7 @@ export function createMeteringWorker(input: {
       }
       try {
         const recorded = await batcher.record(parsed.data);
+        metrics.eventCommitted(parsed.data, recorded);
         lastUse.note(parsed.data.apiKeyId, parsed.data.timings.startedAt);
         return { recorded };
       } catch (error) {
@@ -171,11 +194,14 @@ export function createMeteringWorker(input: {
   return {
     worker,
     deadLetters,
+    metrics,
     deadLetterFailedJobs,
     async close() {
       await worker.close();
       await Promise.all([...handling]);
       await lastUse.close();
+      await (await metricsServer)?.close();
+      await watched.close();
       await deadLetters.close();
     },
   };

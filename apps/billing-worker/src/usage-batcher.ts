@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { PrismaClient } from '@tollgate/db';
 import type { MeteringEvent } from '@tollgate/schemas';
 import { recordUsageBatch, type BatchResult, type CommittedDebt } from './record-usage';
@@ -29,6 +30,8 @@ export class UsageBatcher {
      * jobs fail and are retried — their events are repeats by then, and the next commit tells it again.
      */
     private readonly afterCommit: (committed: CommittedDebt[]) => Promise<void> = async () => undefined,
+    /** Told each committed batch's size and transaction time (the worker's metrics). */
+    private readonly onBatch: (size: number, seconds: number) => void = () => undefined,
   ) {
     this.lanes = Array.from({ length: options.lanes }, () => Promise.resolve());
   }
@@ -61,8 +64,10 @@ export class UsageBatcher {
   private async flush(batch: Pending[]): Promise<void> {
     if (batch.length === 0) return;
     let result: BatchResult;
+    const started = performance.now();
     try {
       result = await recordUsageBatch(this.prisma, batch.map((item) => item.event));
+      this.onBatch(batch.length, (performance.now() - started) / 1000);
     } catch {
       for (const item of batch) {
         await recordUsageBatch(this.prisma, [item.event])
