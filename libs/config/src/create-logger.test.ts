@@ -34,4 +34,21 @@ describe('createLogger', () => {
     expect(logged).toContain('[redacted]');
     expect(JSON.parse(logged)).toMatchObject({ requestId: 'req_kept', msg: 'logged', req: { headers: { authorization: '[redacted]' } } });
   });
+
+  it('redacts payment headers, cookies and every secret setting in a logged config', () => {
+    const { logger, text } = capturedLogger();
+    const settings = ['ADMIN_TOKEN', 'METRICS_TOKEN', 'JWT_SECRET', 'JWT_PRIVATE_KEY_PEM', 'L402_ROOT_KEY', 'LND_MACAROON_HEX', 'LNBITS_API_KEY', 'GEMINI_API_KEY', 'MISTRAL_API_KEY', 'TOGETHER_API_KEY'];
+    logger.warn(
+      {
+        req: { headers: { 'x-payment': 'x402-v1-secret', 'payment-signature': 'x402-v2-secret', cookie: 'session=cookie-secret', 'proxy-authorization': 'Basic proxy-secret' } },
+        res: { headers: { 'set-cookie': 'session=set-cookie-secret', 'payment-required': 'payment-required-secret' } },
+        body: { token: 'jwt-body-secret', accessToken: 'access-token-secret', access_token: 'oauth-secret' },
+        config: Object.fromEntries(settings.map((name) => [name, `${name}-value-secret`])),
+      },
+      'logged',
+    );
+    const logged = text();
+    const secrets = ['x402-v1-secret', 'x402-v2-secret', 'cookie-secret', 'proxy-secret', 'set-cookie-secret', 'payment-required-secret', 'jwt-body-secret', 'access-token-secret', 'oauth-secret'];
+    for (const secret of [...secrets, ...settings.map((name) => `${name}-value-secret`)]) expect({ secret, found: logged.includes(secret) }).toEqual({ secret, found: false });
+  });
 });

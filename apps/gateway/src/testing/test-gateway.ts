@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Job, Queue } from 'bullmq';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { loadConfig } from '@tollgate/config';
 import { createAccountWithKey, createTestDatabase, type TestDatabase } from '@tollgate/db';
 import { meteringEventSchema, type MeteringEvent } from '@tollgate/schemas';
@@ -29,13 +29,17 @@ export interface TestGateway {
 
 /**
  * Starts a gateway with the given settings (e.g. OPENAI_BASE_URL of a replay server, UPSTREAM_IDLE_TIMEOUT_MS).
- * `beforeReady` sees its runtime before its connections are up (to break one on purpose).
+ * `beforeReady` sees its runtime before its connections are up (to break one on purpose); `logger` replaces the silent
+ * one (a test that reads the log lines).
  */
-export async function startTestGateway(settings: Record<string, string> = {}, hooks: { beforeReady?: (runtime: GatewayRuntime) => void } = {}): Promise<TestGateway> {
+export async function startTestGateway(
+  settings: Record<string, string> = {},
+  hooks: { beforeReady?: (runtime: GatewayRuntime) => void; logger?: Logger } = {},
+): Promise<TestGateway> {
   const db = await createTestDatabase();
   const queueName = uniqueName('metering');
   const spoolDir = mkdtempSync(path.join(tmpdir(), 'tollgate-spool-'));
-  const { server, runtime } = await listenGateway(settings, { db, queueName, spoolDir }, hooks.beforeReady);
+  const { server, runtime } = await listenGateway(settings, { db, queueName, spoolDir }, hooks.beforeReady, hooks.logger);
   const { queue } = runtime;
   const { account, apiKey } = await createAccountWithKey(db.prisma, { name: 'test', creditLimit: '100' });
   const { port } = server.address() as AddressInfo;
@@ -86,7 +90,12 @@ function closeServer(server: Server): Promise<void> {
   return new Promise((resolve) => server.close(() => resolve()));
 }
 
-async function listenGateway(settings: Record<string, string>, shared: { db: TestDatabase; queueName: string; spoolDir: string }, beforeReady?: (runtime: GatewayRuntime) => void) {
+async function listenGateway(
+  settings: Record<string, string>,
+  shared: { db: TestDatabase; queueName: string; spoolDir: string },
+  beforeReady?: (runtime: GatewayRuntime) => void,
+  logger: Logger = pino({ level: 'silent' }),
+) {
   const { db, queueName, spoolDir } = shared;
   const config = loadConfig({
     LOG_LEVEL: 'silent',
@@ -100,7 +109,7 @@ async function listenGateway(settings: Record<string, string>, shared: { db: Tes
     SPOOL_DIR: spoolDir,
     ...settings,
   });
-  const runtime = createGatewayRuntime(config, pino({ level: 'silent' }));
+  const runtime = createGatewayRuntime(config, logger);
   beforeReady?.(runtime);
   await runtime.ready();
   const app = createApp(runtime.deps);
