@@ -43,16 +43,35 @@ async function main(): Promise<void> {
     'tollgate billing worker started',
   );
 
+  // SIGTERM: take no new job, let the jobs in progress commit their batch — one transaction each, so an event is
+  // applied whole or not at all — then disconnect and exit 0. No timer forces the exit (a batch waiting on row locks
+  // may take up to WORKER_QUERY_TIMEOUT_MS): terminationGracePeriodSeconds bounds it, and a job cut by its SIGKILL
+  // rolls back and is redelivered as stalled, then recorded once by its request id.
+  let stopping = false;
   const shutdown = (signal: string) => {
-    logger.info({ signal }, 'shutting down: finishing jobs in progress');
-    void Promise.all([metering.close(), retention?.stop()])
+    if (stopping) {
+      // A second signal (Ctrl-C twice) exits now, on the same terms as a SIGKILL.
+      logger.warn({ signal }, 'second signal: exiting now; jobs in progress are redelivered');
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal }, 'shutting down: no new jobs, finishing the batch in progress');
+    Promise.all([metering.close(), retention?.stop()])
       .then(() => prisma.$disconnect())
       .then(() => connection.disconnect())
-      .then(() => process.exit(0));
-    setTimeout(() => process.exit(1), 30_000).unref();
+      .then(
+        () => {
+          logger.info('billing worker stopped');
+          process.exit(0);
+        },
+        (error: unknown) => {
+          logger.error({ err: error }, 'billing worker shutdown failed');
+          process.exit(1);
+        },
+      );
   };
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
-  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
 }
 
 main().catch((error: unknown) => {
