@@ -8,13 +8,13 @@ import { completionAsk, payPerRequest, settleDebtIfDue } from '../x402/x402-gate
 import { l402Challenge } from './l402-gate';
 
 /** L402's challenge header for the same 402 as x402's; a Lightning backend that fails leaves x402 alone on offer. */
-async function l402ChallengeHeaders(deps: CompletionDeps, worstCaseUsd: string): Promise<Record<string, string>> {
+async function l402ChallengeHeaders(deps: CompletionDeps, worstCaseUsd: string, requestId: string): Promise<Record<string, string>> {
   if (!deps.l402) return {};
   try {
     await l402Challenge(deps.l402, worstCaseUsd);
   } catch (error) {
     if (error instanceof GatewayError && error.status === 402 && error.headers['www-authenticate']) return { 'www-authenticate': error.headers['www-authenticate'] };
-    deps.logger.warn({ err: error }, 'no L402 invoice for this 402: x402 alone is offered');
+    deps.logger.warn({ err: error, requestId }, 'no L402 invoice for this 402: x402 alone is offered');
   }
   return {};
 }
@@ -41,7 +41,7 @@ export async function requirePayment(deps: CompletionDeps, request: ChatCompleti
   const { worstCaseUsd } = priceWorstCase(deps, request);
   if (deps.x402) {
     const ask = completionAsk(response.req, worstCaseUsd, request.stream === true);
-    response.locals['caller'] = await payPerRequest(deps.x402, response, ask, () => l402ChallengeHeaders(deps, worstCaseUsd));
+    response.locals['caller'] = await payPerRequest(deps.x402, response, ask, () => l402ChallengeHeaders(deps, worstCaseUsd, response.locals['requestId'] as string));
     return;
   }
   if (deps.l402) await l402Challenge(deps.l402, worstCaseUsd);

@@ -37,6 +37,14 @@ export function completionAsk(request: Request, worstCaseUsd: string, streamed: 
 }
 
 /**
+ * The deps with a logger naming the request, for the lines a payment's verification and settlement may log. Only
+ * requests that carry a payment get this child logger: the hot path without one pays nothing for it.
+ */
+function forRequest(deps: X402Deps, response: Response): X402Deps {
+  return { ...deps, logger: deps.logger.child({ requestId: response.locals['requestId'] as string }) };
+}
+
+/**
  * Pay per request: a request without credentials either carries an x402 payment for its worst case — verified,
  * settled and credited to the payer's wallet account, which becomes its caller (`authMethod: 'x402'`, its usage billed
  * against that credit; what the request does not cost stays as the wallet's credit) — or is answered 402 with the
@@ -50,7 +58,7 @@ export async function payPerRequest(deps: X402Deps, response: Response, ask: Pay
     const message = 'Payment required: pay with x402 (X-PAYMENT or PAYMENT-SIGNATURE) to use this endpoint.';
     throw paymentRequired(deps, ask, hint ? `${message} ${hint}` : message, await extraHeaders());
   }
-  const accepted = await takePayment(deps, ask, () => acceptPayment(deps, payment, ask, { kind: 'topup' }));
+  const accepted = await takePayment(deps, ask, () => acceptPayment(forRequest(deps, response), payment, ask, { kind: 'topup' }));
   response.set(accepted.responseHeaders);
   return {
     accountId: accepted.accountId,
@@ -108,7 +116,7 @@ export async function settleDebtIfDue(deps: X402Deps, response: Response, caller
   const ask = debtAsk(askAtomic, debtAtomic);
   const payment = await takePayment(deps, ask, async () => presentedPayment(request));
   if (!payment) return limited;
-  const accepted = await takePayment(deps, ask, () => acceptPayment(deps, payment, ask, { kind: 'settlement', accountId: caller.accountId, creditLimit: caller.creditLimit }));
+  const accepted = await takePayment(deps, ask, () => acceptPayment(forRequest(deps, response), payment, ask, { kind: 'settlement', accountId: caller.accountId, creditLimit: caller.creditLimit }));
   response.set(accepted.responseHeaders);
   return limited;
 }
@@ -149,7 +157,7 @@ export async function settleDebtOnDemand(deps: X402Deps, response: Response, cal
   };
   const payment = await takePayment(deps, ask, async () => presentedPayment(response.req));
   if (!payment) throw paymentRequired(deps, ask, `Outstanding debt: $${usdcAtomicToUsd(debtAtomic)}; pay it with x402 to settle.`);
-  const accepted = await takePayment(deps, ask, () => acceptPayment(deps, payment, ask, { kind: 'settlement', accountId: caller.accountId, creditLimit: caller.creditLimit }));
+  const accepted = await takePayment(deps, ask, () => acceptPayment(forRequest(deps, response), payment, ask, { kind: 'settlement', accountId: caller.accountId, creditLimit: caller.creditLimit }));
   response.set(accepted.responseHeaders);
   return { settled: accepted.amountUsd, debt: accepted.debt, reference: accepted.reference };
 }
