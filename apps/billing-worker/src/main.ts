@@ -34,6 +34,7 @@ async function main(): Promise<void> {
     prisma,
     logger,
     concurrency: config.WORKER_CONCURRENCY,
+    metricsPort: config.METRICS_PORT, // GET /metrics (0: off); closed with the worker
   });
   // Raw usage rows are deleted past USAGE_RETENTION_DAYS (ledger and rollups stay); unset keeps them forever.
   const retentionDays = config.USAGE_RETENTION_DAYS;
