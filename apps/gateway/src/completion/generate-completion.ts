@@ -28,6 +28,8 @@ const NEVER = new AbortController().signal;
  * its prompt and answered 503 gateway_shutting_down.
  */
 export async function generateCompletion(deps: CompletionDeps, request: ChatCompletionRequest, context: CompletionContext): Promise<CompletionOutcome> {
+  // Past the deadline nothing new starts: it would be cut before its first byte (and billed for its prompt).
+  if (deps.drain?.deadline.aborted) throw deps.drain.deadline.reason;
   // Counted from admission until metered: the producer is closed only after the last of them.
   const end = deps.drain?.begin();
   try {

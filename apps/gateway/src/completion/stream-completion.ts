@@ -41,6 +41,8 @@ export interface CompletionStream {
 export async function streamCompletion(deps: CompletionDeps, request: ChatCompletionRequest, callerContext: CompletionContext): Promise<CompletionStream> {
   // The shutdown deadline stops the stream like the caller leaving would; the signal's reason tells them apart.
   const context = deps.drain ? { ...callerContext, signal: AbortSignal.any([callerContext.signal, deps.drain.deadline]) } : callerContext;
+  // Past the deadline nothing new starts: it would be cut before its first byte (and billed for its prompt).
+  if (deps.drain?.deadline.aborted) throw deps.drain.deadline.reason;
   // Counted from admission until metered: the producer is closed only after the last of them.
   const end = deps.drain?.begin() ?? (() => undefined);
   try {

@@ -59,3 +59,27 @@ describe('GET /readyz', () => {
     expect(line.err.message).toContain('ECONNREFUSED');
   });
 });
+
+describe('GET /readyz while draining', () => {
+  it('answers 503 draining at once, without waiting for a dependency', async () => {
+    let draining = false;
+    const app = express();
+    // A dependency that never answers: a draining replica must not wait on it.
+    app.get('/readyz', readinessHandler({ stuck: () => new Promise(() => undefined) }, undefined, () => draining));
+    const server = await new Promise<Server>((resolve) => {
+      const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
+    });
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/readyz`;
+      draining = true;
+      const started = Date.now();
+      const response = await fetch(url);
+      expect(response.status).toBe(503);
+      expect(await response.json()).toEqual({ status: 'draining' });
+      expect(Date.now() - started).toBeLessThan(500);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
