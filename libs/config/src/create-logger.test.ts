@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { createLogger } from './create-logger';
+import { createLogger, createUnredactedLogger } from './create-logger';
 
 /** A logger whose lines are collected as parsed JSON. */
 function capturedLogger() {
@@ -50,5 +50,13 @@ describe('createLogger', () => {
     const logged = text();
     const secrets = ['x402-v1-secret', 'x402-v2-secret', 'cookie-secret', 'proxy-secret', 'set-cookie-secret', 'payment-required-secret', 'jwt-body-secret', 'access-token-secret', 'oauth-secret'];
     for (const secret of [...secrets, ...settings.map((name) => `${name}-value-secret`)]) expect({ secret, found: logged.includes(secret) }).toEqual({ secret, found: false });
+  });
+
+  it('gives an unredacted logger on the same destination, level and bindings (for lines built from safe fields only)', () => {
+    const { logger, text } = capturedLogger();
+    const access = createUnredactedLogger(logger.child({ replica: 'r1' }));
+    access.debug({ requestId: 'req_1' }, 'below the level');
+    access.info({ requestId: 'req_2', status: 200 }, 'request');
+    expect(JSON.parse(text())).toMatchObject({ name: 'test', replica: 'r1', level: 30, requestId: 'req_2', status: 200, msg: 'request' });
   });
 });

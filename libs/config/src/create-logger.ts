@@ -66,3 +66,14 @@ export function createLogger(service: string, level: string, destination?: Desti
   const options = { name: service, level, redact: { paths: [...REDACTED_PATHS], censor: '[redacted]' } };
   return pino(options, destination ?? pino.destination({ dest: 1, sync: false }));
 }
+
+/**
+ * A logger writing to `logger`'s destination at its level and with its bindings, but WITHOUT redaction — for the one
+ * line per request whose every field the caller builds from values that hold no secret (ids, numbers, route templates,
+ * catalog names). Why: pino's wildcard redaction (REDACTED_PATHS, depths 0–3) costs ~0.1–0.2 ms per line here, which
+ * a line per request cannot afford; the unredacted line costs a few microseconds. Never pass it caller input.
+ */
+export function createUnredactedLogger(logger: Logger): Logger {
+  const stream = (logger as unknown as Record<symbol, DestinationStream>)[pino.symbols.streamSym];
+  return pino({ level: logger.level }, stream).child(logger.bindings());
+}

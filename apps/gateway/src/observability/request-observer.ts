@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
+import { createUnredactedLogger } from '@tollgate/config';
 import type { Caller } from '../auth/caller';
 import type { GatewayMetrics } from './gateway-metrics';
 
@@ -27,10 +28,13 @@ function routeOf(request: Request): string {
 
 /**
  * One access log line (info) and the request metrics, written once when the response closes — finished, or cut by
- * the caller (`aborted: true`). Costs one listener and a few property reads per request; the line goes through the
- * service's asynchronous pino destination, so the request never waits on the log's writes.
+ * the caller (`aborted: true`). Costs one listener, a few property reads and a ~5 µs unredacted pino line per request;
+ * the line goes through the service's asynchronous pino destination, so the request never waits on the log's writes.
  */
 export function requestObserver(logger: Logger, metrics: GatewayMetrics) {
+  // Every field of the access line is built here from ids, numbers and catalog names: it skips redaction (see
+  // createUnredactedLogger), which would cost more than the rest of the request's bookkeeping.
+  const accessLog = createUnredactedLogger(logger);
   return (request: Request, response: Response, next: NextFunction): void => {
     const started = performance.now();
     const observation: RequestObservation = {};
@@ -52,8 +56,8 @@ export function requestObserver(logger: Logger, metrics: GatewayMetrics) {
         cost: observation.cost,
         ...(response.writableFinished ? {} : { aborted: true }),
       };
-      if (QUIET_ROUTES.has(route)) logger.debug(line, 'request');
-      else logger.info(line, 'request');
+      if (QUIET_ROUTES.has(route)) accessLog.debug(line, 'request');
+      else accessLog.info(line, 'request');
     });
     next();
   };
