@@ -150,7 +150,8 @@ async function main(): Promise<void> {
   const bare = await startScript('bare-proxy.mjs', { TARGET: upstream.url });
   // Limits high enough never to refuse, but on: every request goes through the whole admission script.
   const stack: Stack = await startStack({
-    LOG_LEVEL: 'warn',
+    // BENCH_LOG_LEVEL=info measures the gateway with its access log on (one line per request).
+    LOG_LEVEL: process.env['BENCH_LOG_LEVEL'] ?? 'warn',
     KEY_CACHE_TTL_MS: '30000',
     OPENAI_BASE_URL: `${upstream.url}/v1`,
     OPENAI_API_KEY: 'sk-bench',
