@@ -54,7 +54,7 @@ export function createApp(deps: GatewayDeps): Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use(requestIdMiddleware);
-  app.use(requestObserver(deps.logger, deps.metrics));
+  app.use(requestObserver(deps.logger, deps.metrics, deps.tracer));
 
   app.get('/healthz', healthHandler);
   // Prometheus scrapes: no caller auth (METRICS_TOKEN, when set); route only /v1 and /admin from a public ingress.

@@ -18,6 +18,7 @@ import { EventSpool } from './metering/event-spool';
 import { MeteringProducer } from './metering/metering-producer';
 import { Drain } from './shutdown/drain';
 import { GatewayMetrics } from './observability/gateway-metrics';
+import { createTracing, otlpExporter } from './observability/tracing';
 import type { L402Deps } from './l402/l402-gate';
 import type { X402Deps } from './x402/x402-deps';
 import { X402_NETWORKS } from './x402/x402-networks';
@@ -75,6 +76,7 @@ export function createGatewayRuntime(config: Config, logger: Logger): GatewayRun
   const producer = new MeteringProducer(queue, new EventSpool(config.SPOOL_DIR), logger);
   const metrics = new GatewayMetrics({ processMetrics: true, spool: { directory: config.SPOOL_DIR, unreplayedEvents: () => producer.unreplayedEvents() } });
   producer.observe(metrics);
+  const tracing = config.OTEL_EXPORTER_OTLP_ENDPOINT ? createTracing(otlpExporter(config.OTEL_EXPORTER_OTLP_ENDPOINT), config.OTEL_SERVICE_NAME) : undefined;
   const keyCache = new KeyOwnerCache((keyHashes) => findKeyOwners(prisma, keyHashes), {
     ttlMs: config.KEY_CACHE_TTL_MS,
     staleIfErrorMs: config.KEY_CACHE_STALE_IF_ERROR_MS,
@@ -153,6 +155,7 @@ export function createGatewayRuntime(config: Config, logger: Logger): GatewayRun
     logger,
     metrics,
     metricsToken: config.METRICS_TOKEN,
+    tracer: tracing?.tracer,
     prisma,
     keyCache,
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
@@ -195,7 +198,7 @@ export function createGatewayRuntime(config: Config, logger: Logger): GatewayRun
       });
     },
     close() {
-      return closeAll([() => producer.close(), () => queue.close(), () => subscriber.disconnect(), () => redis.disconnect(), () => registry.close(), () => prisma.$disconnect()]);
+      return closeAll([() => producer.close(), () => queue.close(), () => subscriber.disconnect(), () => redis.disconnect(), () => registry.close(), () => prisma.$disconnect(), async () => tracing?.shutdown()]);
     },
   };
 }

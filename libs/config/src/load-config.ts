@@ -43,6 +43,13 @@ export const configSchema = z.object({
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   /** Port of the billing worker's `/metrics` server (Prometheus text format); 0 turns it off. */
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+  /**
+   * OTLP/HTTP collector base URL (e.g. http://otel-collector:4318): the gateway then exports a trace span per request,
+   * with a child span per upstream try, to `<url>/v1/traces`. Unset = no tracing.
+   */
+  OTEL_EXPORTER_OTLP_ENDPOINT: url(['http:', 'https:']).optional(),
+  /** The traces' `service.name`. */
+  OTEL_SERVICE_NAME: z.string().min(1).default('tollgate-gateway'),
   /** Commission on top of the provider's cost, as a fraction: 0.10 = 10%. */
   COMMISSION_RATE: decimalRate.default('0.10'),
   /** Largest request body accepted, in bytes (default 4 MiB). */

@@ -2,6 +2,8 @@ import { performance } from 'node:perf_hooks';
 import { ProviderError, ProviderUnavailableError, type CatalogEntry, type ChatModel } from '@tollgate/providers';
 import type { ChatCompletionRequest } from '@tollgate/schemas';
 import type { CompletionDeps } from './completion-deps';
+import type { RequestObservation } from '../observability/request-observer';
+import { endWithError, startUpstreamSpan } from '../observability/tracing';
 
 /** Longest wait a provider's retry-after may impose before we fall back instead. */
 const MAX_RETRY_AFTER_MS = 10_000;
@@ -64,6 +66,8 @@ export async function attemptModels<T>(
     caller: AbortSignal;
     /** The signal the attempts run under (a non-streaming call is not cut when the caller leaves). */
     attempt: AbortSignal;
+    /** The request's observation: its trace span parents one span per upstream try. */
+    observation?: RequestObservation;
   },
   attempt: (candidate: Candidate, model: ChatModel) => Promise<T>,
 ): Promise<{ entry: CatalogEntry; value: T }> {
@@ -82,11 +86,18 @@ export async function attemptModels<T>(
     }
     for (let attemptNumber = 1; attemptNumber <= deps.maxAttempts; attemptNumber += 1) {
       const attemptStarted = performance.now();
+      const parentSpan = run.observation?.span;
+      const span = deps.tracer && parentSpan ? startUpstreamSpan(deps.tracer, parentSpan, entry.provider, entry.id, attemptNumber) : undefined;
       try {
         const value = await attempt(candidate, model);
         deps.metrics?.upstreamServed(entry.provider, entry.id, (performance.now() - attemptStarted) / 1000);
+        span?.end();
         return { entry, value };
       } catch (error) {
+        if (span) {
+          if (error instanceof ProviderError && error.statusCode) span.setAttribute('http.response.status_code', error.statusCode);
+          endWithError(span, error);
+        }
         const providerError = error instanceof ProviderError ? error : undefined;
         // An abort however the adapter reported it (no upstream status), or a timeout / broken connection after
         // the request was sent: the model may be generating, and the provider bills it.

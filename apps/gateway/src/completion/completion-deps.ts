@@ -9,6 +9,7 @@ import type { X402Deps } from '../x402/x402-deps';
 import type { Drain } from '../shutdown/drain';
 import type { GatewayMetrics } from '../observability/gateway-metrics';
 import type { RequestObservation } from '../observability/request-observer';
+import type { Tracer } from '../observability/tracing';
 
 /** What serving a completion needs from the running gateway. */
 export interface CompletionDeps {
@@ -32,6 +33,8 @@ export interface CompletionDeps {
   drain?: Drain;
   /** Prometheus metrics (the running gateway always has them; unit tests may leave them out). */
   metrics?: GatewayMetrics;
+  /** Set when OTEL_EXPORTER_OTLP_ENDPOINT is: a span per request, a child span per upstream try. */
+  tracer?: Tracer;
 }
 
 /** One request's identity and cancellation. */

@@ -66,6 +66,7 @@ export async function meterCompletion(
     context.observation.model = input.entry.id;
     context.observation.provider = input.entry.provider;
     context.observation.cost = cost.total;
+    context.observation.usage = input.usage;
   }
   deps.metrics?.metered(input.entry.id, input.usage, cost, input.streamed && input.firstByteAt !== undefined ? (input.firstByteAt - started) / 1000 : undefined);
   await deps.producer.emit(event);

@@ -68,7 +68,7 @@ async function openStream(deps: CompletionDeps, request: ChatCompletionRequest, 
   const { candidates, reservation } = await admitRequest(deps, request, context);
   let opened;
   try {
-    opened = await attemptModels(deps, candidates, { requestId: context.requestId, caller: context.signal, attempt: context.signal }, async (candidate, model) => {
+    opened = await attemptModels(deps, candidates, { requestId: context.requestId, caller: context.signal, attempt: context.signal, observation: context.observation }, async (candidate, model) => {
       const options = { signal: context.signal, requestId: context.requestId, strict: context.strict, maxOutputTokens: candidate.maxOutputTokens };
       const iterator = model.stream(request, options)[Symbol.asyncIterator]();
       const first = await iterator.next();
