@@ -42,6 +42,8 @@ export interface GatewayDeps extends CompletionDeps, TopupDeps {
   /** USD per bitcoin, when configured: balances are then also given in satoshis. */
   btcUsdRate?: string;
   readiness: Record<string, ReadinessCheck>;
+  /** The readiness checks that take this replica out of the Service when they fail (see readinessHandler). */
+  readinessRequired?: readonly string[];
   logger: Logger;
   metrics: GatewayMetrics;
   /** METRICS_TOKEN: when set, /metrics asks for it as a bearer token. */
@@ -59,7 +61,7 @@ export function createApp(deps: GatewayDeps): Express {
   app.get('/healthz', healthHandler);
   // Prometheus scrapes: no caller auth (METRICS_TOKEN, when set); route only /v1 and /admin from a public ingress.
   app.get('/metrics', metricsHandler(deps.metrics.registry, deps.metricsToken));
-  app.get('/readyz', readinessHandler(deps.readiness, deps.logger, () => deps.drain?.draining === true));
+  app.get('/readyz', readinessHandler(deps.readiness, deps.logger, () => deps.drain?.draining === true, deps.readinessRequired));
   app.get('/v1/models', modelsHandler(deps.registry));
 
   // Completions may be paid per request with L402 (when enabled): without credentials they are answered 402.

@@ -1,3 +1,5 @@
+import { access, mkdir } from 'node:fs/promises';
+import { constants } from 'node:fs';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -179,7 +181,14 @@ export function createGatewayRuntime(config: Config, logger: Logger): GatewayRun
     readiness: {
       redis: () => redis.ping(),
       postgres: () => prisma.$queryRaw`SELECT 1`,
+      // The spool is where this replica's events go while Redis is away: it must be writable.
+      spool: async () => {
+        await mkdir(config.SPOOL_DIR, { recursive: true });
+        await access(config.SPOOL_DIR, constants.W_OK);
+      },
     },
+    // Only the replica's own spool takes it out of the Service; shared Postgres and Redis are reported (see readinessHandler).
+    readinessRequired: ['spool'],
   };
   return {
     deps,

@@ -117,7 +117,7 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
         },
       },
       '/healthz': { get: { tags: ['health'], summary: 'liveness', responses: { '200': { description: 'alive' } } } },
-      '/readyz': { get: { tags: ['health'], summary: 'readiness (Postgres and Redis)', responses: { '200': { description: 'ready' }, '503': { description: 'not ready' } } } },
+      '/readyz': { get: { tags: ['health'], summary: 'readiness: draining or an unwritable spool take the replica out; Postgres and Redis are reported (degraded), shared by every replica', responses: { '200': { description: 'ready or degraded' }, '503': { description: 'draining or not ready' } } } },
       '/admin/accounts': {
         get: admin({ summary: 'list accounts (cursor pagination, oldest first)', requestParams: { query: listAccountsQuerySchema }, responses: { '200': { description: 'a page', ...json(accountPageSchema) } } }),
         post: admin({ summary: 'create an account and its first key', requestBody: json(createAccountBodySchema), responses: { '201': { description: 'created; the key is shown once', ...json(createdAccountSchema) } } }),

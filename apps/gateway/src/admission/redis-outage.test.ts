@@ -134,7 +134,7 @@ describe('FUNDS_FAIL_OPEN=true', () => {
     } finally {
       await proxy.forward();
       // Closing obliterates the test's queue: wait until the gateway's connection is back.
-      for (let waited = 0; waited < 10_000 && (await fetch(`${gateway.url}/readyz`)).status !== 200; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
+      for (let waited = 0; waited < 10_000 && ((await (await fetch(`${gateway.url}/readyz`)).json()) as { checks: { redis: string } }).checks.redis !== 'ok'; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
       await gateway.close();
       await proxy.close();
     }

@@ -33,13 +33,10 @@ describe('GET /readyz', () => {
       }
     };
     const app = express();
-    app.get(
-      '/readyz',
-      readinessHandler(
-        { postgres: query('postgresql://postgres@127.0.0.1:5432/postgres'), ledger: query('postgresql://postgres@127.0.0.1:1/ledger') },
-        logger,
-      ),
-    );
+    const checks = { postgres: query('postgresql://postgres@127.0.0.1:5432/postgres'), ledger: query('postgresql://postgres@127.0.0.1:1/ledger') };
+    app.get('/readyz', readinessHandler(checks, logger));
+    // The same dependencies where only postgres decides readiness: the unreachable ledger only degrades it.
+    app.get('/readyz-postgres', readinessHandler(checks, logger, () => false, ['postgres']));
     server = await new Promise<Server>((resolve) => {
       const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
     });
@@ -57,6 +54,12 @@ describe('GET /readyz', () => {
     const line = JSON.parse(logged.join('').trim().split('\n').at(-1) as string) as { dependency: string; err: { message: string }; msg: string };
     expect(line).toMatchObject({ dependency: 'ledger', msg: 'readiness: ledger is unreachable' });
     expect(line.err.message).toContain('ECONNREFUSED');
+  });
+
+  it('stays ready, "degraded", while only a dependency that is not required is unreachable', async () => {
+    const response = await fetch(`${url}/readyz-postgres`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ status: 'degraded', checks: { postgres: 'ok', ledger: 'unreachable' } });
   });
 });
 

@@ -13,12 +13,22 @@ export function healthHandler(_request: Request, response: Response): void {
 }
 
 /**
- * `GET /readyz`: every dependency (Redis, Postgres) answers within a second; 503 otherwise. Anyone may call it, so
- * the answer is only `ok` or `unreachable` per dependency: why one is unreachable (host names, driver errors) goes
- * to the log. A replica that is shutting down (`draining()`) answers 503 `draining` at once, without asking its
- * dependencies: it must leave the load balancer whatever their state.
+ * `GET /readyz`: whether THIS replica should receive traffic. Each dependency is probed (answering within a second
+ * or not) and reported as `ok` or `unreachable` — why goes to the log, never to the caller — but only the `required`
+ * ones decide readiness (503 `not_ready`); the others make the answer 200 `degraded`:
+ * - Postgres and Redis are shared by every replica: failing readiness on them would empty the Service at once, turning
+ *   clear answers (cached keys keep serving through a Postgres blip; admission answers 503 `funds_unavailable` while
+ *   Redis is away, events go to the spool) into connection errors at the load balancer. They are reported, not required.
+ * - The spool directory is this replica's own: if it cannot be written, an event this replica cannot queue would
+ *   have nowhere safe to go, so it is required.
+ * A replica that is shutting down (`draining()`) answers 503 `draining` at once, without asking its dependencies.
  */
-export function readinessHandler(checks: Record<string, ReadinessCheck>, logger?: Logger, draining: () => boolean = () => false) {
+export function readinessHandler(
+  checks: Record<string, ReadinessCheck>,
+  logger?: Logger,
+  draining: () => boolean = () => false,
+  required: readonly string[] = Object.keys(checks),
+) {
   return async (_request: Request, response: Response): Promise<void> => {
     if (draining()) {
       response.status(503).json({ status: 'draining' });
@@ -41,7 +51,9 @@ export function readinessHandler(checks: Record<string, ReadinessCheck>, logger?
         }
       }),
     );
-    const ready = results.every(([, status]) => status === 'ok');
-    response.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', checks: Object.fromEntries(results) });
+    const down = results.filter(([, status]) => status !== 'ok').map(([name]) => name);
+    const ready = down.every((name) => !required.includes(name));
+    const status = !ready ? 'not_ready' : down.length > 0 ? 'degraded' : 'ready';
+    response.status(ready ? 200 : 503).json({ status, checks: Object.fromEntries(results) });
   };
 }

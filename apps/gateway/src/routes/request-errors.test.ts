@@ -87,7 +87,7 @@ describe('request errors', () => {
 
   it('serves health, readiness, the model list and a JSON 404', async () => {
     expect(await (await fetch(`${gateway.url}/healthz`)).json()).toEqual({ status: 'ok' });
-    expect(await (await fetch(`${gateway.url}/readyz`)).json()).toEqual({ status: 'ready', checks: { redis: 'ok', postgres: 'ok' } });
+    expect(await (await fetch(`${gateway.url}/readyz`)).json()).toEqual({ status: 'ready', checks: { redis: 'ok', postgres: 'ok', spool: 'ok' } });
     const models = (await (await fetch(`${gateway.url}/v1/models`)).json()) as { object: string; data: Array<{ id: string; available: boolean; pricing: { input: string } }> };
     expect(models.object).toBe('list');
     expect(models.data.find((model) => model.id === 'tollgate/echo')).toMatchObject({ available: true, pricing: { input: '0.10', output: '0.40' } });
