@@ -62,6 +62,8 @@ export async function attemptModels<T>(
   run: {
     /** The gateway's request id, for the log lines of each failed try. */
     requestId: string;
+    /** The paying account, for the log lines of this request. */
+    accountId: string;
     /** Aborted when the caller leaves: no further try is started for no one. */
     caller: AbortSignal;
     /** The signal the attempts run under (a non-streaming call is not cut when the caller leaves). */
@@ -103,13 +105,13 @@ export async function attemptModels<T>(
         // the request was sent: the model may be generating, and the provider bills it.
         const aborted = run.attempt.aborted && !providerError?.statusCode;
         if (aborted || providerError?.reachedModel) {
-          deps.logger.warn({ requestId: run.requestId, provider: entry.provider, model: entry.id, attempt: attemptNumber, aborted }, `not retried: ${String((error as Error)?.message ?? error)}`);
+          deps.logger.warn({ requestId: run.requestId, accountId: run.accountId, provider: entry.provider, model: entry.id, attempt: attemptNumber, aborted }, `not retried: ${String((error as Error)?.message ?? error)}`);
           throw new AttemptsFailedError(error, entry, true);
         }
         if (!providerError) throw new AttemptsFailedError(error, lastReached);
         lastError = providerError;
         if (providerError.statusCode !== 0) lastReached = entry;
-        deps.logger.warn({ requestId: run.requestId, provider: entry.provider, model: entry.id, status: providerError.statusCode, attempt: attemptNumber }, providerError.message);
+        deps.logger.warn({ requestId: run.requestId, accountId: run.accountId, provider: entry.provider, model: entry.id, status: providerError.statusCode, attempt: attemptNumber }, providerError.message);
         if (!providerError.isRetryable) {
           if (providerError.statusCode >= 400 && providerError.statusCode < 500) throw new AttemptsFailedError(providerError, lastReached);
           break;

@@ -43,7 +43,7 @@ async function generateOnce(deps: CompletionDeps, request: ChatCompletionRequest
   const { candidates, reservation } = await admitRequest(deps, request, context);
   const deadline = deps.drain?.deadline ?? NEVER;
   try {
-    const { entry, value: result } = await attemptModels(deps, candidates, { requestId: context.requestId, caller: context.signal, attempt: deadline, observation: context.observation }, (candidate, model) =>
+    const { entry, value: result } = await attemptModels(deps, candidates, { requestId: context.requestId, accountId: context.caller.accountId, caller: context.signal, attempt: deadline, observation: context.observation }, (candidate, model) =>
       model.generate(request, {
         signal: deadline,
         requestId: context.requestId,

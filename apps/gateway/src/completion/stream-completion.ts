@@ -68,7 +68,7 @@ async function openStream(deps: CompletionDeps, request: ChatCompletionRequest, 
   const { candidates, reservation } = await admitRequest(deps, request, context);
   let opened;
   try {
-    opened = await attemptModels(deps, candidates, { requestId: context.requestId, caller: context.signal, attempt: context.signal, observation: context.observation }, async (candidate, model) => {
+    opened = await attemptModels(deps, candidates, { requestId: context.requestId, accountId: context.caller.accountId, caller: context.signal, attempt: context.signal, observation: context.observation }, async (candidate, model) => {
       const options = { signal: context.signal, requestId: context.requestId, strict: context.strict, maxOutputTokens: candidate.maxOutputTokens };
       const iterator = model.stream(request, options)[Symbol.asyncIterator]();
       const first = await iterator.next();
@@ -130,7 +130,7 @@ function meteredParts(
         }
         if (next.done) {
           const error = toGatewayError(new ProviderError({ provider: entry.provider, message: `${entry.provider} stream ended early`, statusCode: 502 }));
-          deps.logger.warn({ requestId: context.requestId, provider: entry.provider, model: entry.id }, error.message);
+          deps.logger.warn({ requestId: context.requestId, accountId: context.caller.accountId, provider: entry.provider, model: entry.id }, error.message);
           const usage = estimateUsage(request, generated);
           yield { type: 'error', error, usage, cost: await meter('partial', usage, 'stream_ended_early') };
           return;
@@ -146,7 +146,7 @@ function meteredParts(
         if (part.type === 'error') {
           const usage = part.usage ?? estimateUsage(request, generated);
           const error = toGatewayError(part.error);
-          deps.logger.warn({ err: part.error, requestId: context.requestId, provider: entry.provider, model: entry.id }, `stream failed mid-way: ${error.message}`);
+          deps.logger.warn({ err: part.error, requestId: context.requestId, accountId: context.caller.accountId, provider: entry.provider, model: entry.id }, `stream failed mid-way: ${error.message}`);
           yield { type: 'error', error, usage, cost: await meter('partial', usage, error.code ?? 'upstream_error') };
           return;
         }

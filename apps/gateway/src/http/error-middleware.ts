@@ -50,9 +50,10 @@ export function errorMiddleware(logger: Logger, peekLimits: (caller: Caller) => 
       return;
     }
     const gatewayError = toGatewayError(error);
-    if (gatewayError.status >= 500) logger.error({ err: error, requestId }, gatewayError.message);
+    const accountId = (response.locals['caller'] as Caller | undefined)?.accountId;
+    if (gatewayError.status >= 500) logger.error({ err: error, requestId, accountId }, gatewayError.message);
     // The caller was told less than the provider said (e.g. about tollgate's own provider account): keep it for operators.
-    else if (gatewayError.causeWithheld) logger.warn({ err: error, requestId }, gatewayError.message);
+    else if (gatewayError.causeWithheld) logger.warn({ err: error, requestId, accountId }, gatewayError.message);
     if (response.headersSent) {
       response.end();
       return;
