@@ -1,7 +1,8 @@
 // `npm start`: runs the built gateway and billing worker against the local Postgres and Redis, makes sure a dev
 // account exists (kept in .tollgate/dev-account.json), and prints its key with a ready curl. Without ADMIN_TOKEN set,
 // a dev admin token is made once (kept in .tollgate/dev-admin-token) so that the admin API works too, and likewise a
-// JWT secret for sign-in (.tollgate/dev-jwt-secret). Ctrl-C stops both.
+// JWT secret for sign-in (.tollgate/dev-jwt-secret). A process that crashes is restarted with backoff
+// while the other keeps serving; Ctrl-C (or SIGTERM) stops both.
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -10,25 +11,42 @@ import { createServer } from 'node:net';
 const port = process.env.PORT || '8080';
 const host = process.env.HOST || '0.0.0.0';
 const base = `http://127.0.0.1:${port}`;
-const children = [];
+const children = new Map();
+const restarts = new Set();
+// TOLLGATE_DEV_DIR: where the dev account and secrets are kept (default .tollgate in the cwd; tests point it elsewhere).
+const devDir = process.env.TOLLGATE_DEV_DIR || '.tollgate';
+// Restart backoff: 0.5 s doubling to 10 s; a process that stayed up 30 s starts again from 0.5 s.
+const backoff = { firstMs: 500, maxMs: 10_000, stableMs: 30_000 };
 
-function start(name) {
+/**
+ * Runs apps/<name>/dist/main.js and supervises it: when it exits without our asking (a crash, a kill), it is started
+ * again after a backoff and the restart is logged with the exit code or signal; the other process keeps serving.
+ */
+function start(name, delayMs = backoff.firstMs) {
+  const startedAt = Date.now();
   const child = spawn(process.execPath, [`apps/${name}/dist/main.js`], { stdio: 'inherit', env: process.env });
+  children.set(name, child);
+  console.error(`[start] ${name} started (pid ${child.pid})`);
   child.on('exit', (code, signal) => {
-    if (!stopping) {
-      console.error(`${name} exited (${signal ?? code}); stopping`);
-      stop(code ?? 1);
-    }
+    if (stopping) return;
+    const next = Date.now() - startedAt >= backoff.stableMs ? backoff.firstMs : delayMs;
+    console.error(`[start] ${name} exited (${signal ? `signal ${signal}` : `code ${code}`}); restarting in ${next} ms`);
+    const timer = setTimeout(() => {
+      restarts.delete(timer);
+      if (!stopping) start(name, Math.min(next * 2, backoff.maxMs));
+    }, next);
+    restarts.add(timer);
   });
-  children.push(child);
 }
-
 let stopping = false;
+/** Stops both: SIGTERM to each (they drain), waits for them, then exits. */
 function stop(code = 0) {
+  if (stopping) return;
   stopping = true;
-  for (const child of children) child.kill('SIGTERM');
-  setTimeout(() => process.exit(code), 200).unref();
-  Promise.all(children.map((child) => new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', resolve))))).then(() => process.exit(code));
+  for (const timer of restarts) clearTimeout(timer);
+  const running = [...children.values()].filter((child) => child.exitCode === null && child.signalCode === null);
+  for (const child of running) child.kill('SIGTERM');
+  Promise.all(running.map((child) => new Promise((resolve) => child.once('exit', resolve)))).then(() => process.exit(code));
 }
 process.on('SIGINT', () => stop(0));
 process.on('SIGTERM', () => stop(0));
@@ -38,7 +56,7 @@ function cli(args) {
 }
 
 function devAccount() {
-  const file = '.tollgate/dev-account.json';
+  const file = `${devDir}/dev-account.json`;
   if (existsSync(file)) {
     const saved = JSON.parse(readFileSync(file, 'utf8'));
     try {
@@ -49,17 +67,17 @@ function devAccount() {
     }
   }
   const created = JSON.parse(cli(['accounts', 'create', '--name', 'dev', '--credit-limit', '10', '--json']));
-  mkdirSync('.tollgate', { recursive: true });
+  mkdirSync(devDir, { recursive: true });
   writeFileSync(file, `${JSON.stringify(created, null, 2)}\n`, { mode: 0o600 });
   return created;
 }
 
 /** A random secret kept in .tollgate/<name> (made once), so that a dev setting survives restarts. */
 function devSecret(name) {
-  const file = `.tollgate/${name}`;
+  const file = `${devDir}/${name}`;
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
   const secret = randomBytes(32).toString('base64url');
-  mkdirSync('.tollgate', { recursive: true });
+  mkdirSync(devDir, { recursive: true });
   writeFileSync(file, `${secret}\n`, { mode: 0o600 });
   return secret;
 }
