@@ -19,6 +19,13 @@ const minuteLimit = z.number().int().min(0).max(2_147_483_647).nullable();
 
 const uuid = z.uuid();
 
+/**
+ * A string an operator sends that is stored or searched in Postgres: text columns cannot hold U+0000, so it is refused
+ * here as a 400 naming the field rather than failing in the database as a 500.
+ */
+// eslint-disable-next-line no-control-regex -- U+0000 is the very character refused
+const inputText = () => z.string().regex(/^[^\u0000]*$/, 'must not contain the NUL character (U+0000)');
+
 export const accountSchema = z
   .object({
     id: uuid,
@@ -53,11 +60,11 @@ export const keySchema = z
 
 export const createAccountBodySchema = z
   .strictObject({
-    name: z.string().min(1).max(200),
+    name: inputText().min(1).max(200),
     creditLimit: usdAmount,
     rpm: minuteLimit.optional(),
     tpm: minuteLimit.optional(),
-    keyName: z.string().min(1).max(200).optional(),
+    keyName: inputText().min(1).max(200).optional(),
   })
   .meta({ id: 'CreateAccountRequest' });
 export type CreateAccountBody = z.infer<typeof createAccountBodySchema>;
@@ -68,7 +75,7 @@ export const createdAccountSchema = z
 
 export const updateAccountBodySchema = z
   .strictObject({
-    name: z.string().min(1).max(200).optional(),
+    name: inputText().min(1).max(200).optional(),
     creditLimit: usdAmount.optional(),
     rpm: minuteLimit.optional(),
     tpm: minuteLimit.optional(),
@@ -79,8 +86,8 @@ export type UpdateAccountBody = z.infer<typeof updateAccountBodySchema>;
 
 export const listAccountsQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().max(200).optional(),
-  name: z.string().max(200).optional().meta({ description: 'part of the name, any letter case' }),
+  cursor: inputText().max(200).optional(),
+  name: inputText().max(200).optional().meta({ description: 'part of the name, any letter case' }),
   status: z.enum(['active', 'suspended']).optional(),
 });
 
@@ -91,10 +98,10 @@ export const catalogModelId = z.string().regex(/^[a-z0-9-]+\/[A-Za-z0-9._-]+$/, 
 
 export const issueKeyBodySchema = z
   .strictObject({
-    name: z.string().min(1).max(200).optional(),
+    name: inputText().min(1).max(200).optional(),
     expiresInDays: z.number().int().min(1).max(3650).optional(),
     models: z
-      .array(z.string().min(1).max(200))
+      .array(inputText().min(1).max(200))
       .min(1)
       .max(100)
       .optional()
@@ -108,14 +115,14 @@ export const issuedKeySchema = z.object({ key: keySchema, apiKey: z.string().met
 export const keyListSchema = z.object({ data: z.array(keySchema) }).meta({ id: 'ApiKeyList' });
 
 export const topupBodySchema = z
-  .strictObject({ amount: positiveUsdAmount, reference: z.string().min(1).max(200).optional(), description: z.string().max(500).optional() })
+  .strictObject({ amount: positiveUsdAmount, reference: inputText().min(1).max(200).optional(), description: inputText().max(500).optional() })
   .meta({ id: 'TopupRequest' });
 
 export const settlementBodySchema = z
   .strictObject({
     amount: positiveUsdAmount,
-    reference: z.string().min(1).max(200).meta({ description: 'what paid it: an invoice number, a transaction hash' }),
-    description: z.string().max(500).optional(),
+    reference: inputText().min(1).max(200).meta({ description: 'what paid it: an invoice number, a transaction hash' }),
+    description: inputText().max(500).optional(),
   })
   .meta({ id: 'SettlementRequest' });
 export type PaymentBody = z.infer<typeof topupBodySchema>;
@@ -149,8 +156,8 @@ export const usageQuerySchema = z
   .strictObject({
     account: uuid.optional(),
     key: uuid.optional(),
-    model: z.string().max(200).optional(),
-    provider: z.string().max(100).optional(),
+    model: inputText().max(200).optional(),
+    provider: inputText().max(100).optional(),
     from: day.optional().meta({ description: 'first UTC day included, YYYY-MM-DD' }),
     to: day.optional().meta({ description: 'last UTC day included, YYYY-MM-DD' }),
     groupBy: z
@@ -190,7 +197,7 @@ export const auditQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(500).default(50),
   cursor: z.string().regex(/^\d{1,19}$/, 'a cursor from a previous page').optional(),
   targetType: z.enum(['account', 'key', 'payment']).optional(),
-  targetId: z.string().max(100).optional(),
+  targetId: inputText().max(100).optional(),
 });
 
 export const auditPageSchema = z

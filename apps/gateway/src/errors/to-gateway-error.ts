@@ -31,6 +31,8 @@ export function toGatewayError(error: unknown): GatewayError {
   }
   if (error instanceof ProviderError) return fromProviderError(error);
   if (isDatabaseUnavailableError(error)) return databaseUnavailable(error);
+  // Express could not percent-decode a path parameter (e.g. %ED%A0%80, a lone surrogate): the caller's URL is wrong.
+  if (error instanceof URIError) return invalidRequest('The request path is not valid percent-encoded UTF-8.', null, 'invalid_path');
   return new GatewayError({
     status: 500,
     type: 'api_error',
