@@ -2,6 +2,26 @@
 export const RETRYABLE_STATUSES = new Set([408, 409, 429, 500, 502, 503, 504, 529]);
 
 /**
+ * The provider API keys in use (registered as each provider's models are made). Providers echo the key they were
+ * sent in some error bodies ("Incorrect API key provided: sk-…"); every ProviderError message — which the gateway logs
+ * and may pass on — has them cut out before it exists, so no log line, stack or answer can carry one. Process-wide on
+ * purpose: an error can be made anywhere below a model (HTTP, stream mapping) without the key in reach.
+ */
+const providerSecrets = new Set<string>();
+
+/** Registers a provider API key to be cut out of every ProviderError message (keys under 8 characters are not keys). */
+export function registerProviderSecret(secret: string): void {
+  if (secret.length >= 8) providerSecrets.add(secret);
+}
+
+/** `text` with every registered provider key replaced by `[redacted]`. */
+export function redactProviderSecrets(text: string): string {
+  let redacted = text;
+  for (const secret of providerSecrets) if (redacted.includes(secret)) redacted = redacted.replaceAll(secret, '[redacted]');
+  return redacted;
+}
+
+/**
  * An upstream failure, normalised: which provider, the upstream HTTP status (0 when no response arrived), whether
  * trying again may help, whether the request may already have reached the model, and how long the provider asked
  * us to wait.
@@ -37,7 +57,7 @@ export class ProviderError extends Error {
     reachedModel?: boolean;
     cause?: unknown;
   }) {
-    super(init.message, { cause: init.cause });
+    super(redactProviderSecrets(init.message), { cause: init.cause });
     this.provider = init.provider;
     this.statusCode = init.statusCode;
     this.reachedModel = init.reachedModel ?? false;

@@ -3,7 +3,7 @@ import type { CatalogEntry, ModelCatalog } from './catalog/model-catalog';
 import type { ChatModel } from './chat-model';
 import { createUpstreamAgent, DEFAULT_TIMEOUTS, type UpstreamTimeouts } from './http/upstream-http';
 import type { ProviderDefinition } from './provider-definition';
-import { ProviderUnavailableError } from './provider-error';
+import { ProviderUnavailableError, registerProviderSecret } from './provider-error';
 
 /** The longest model name an error message repeats; a longer one is cut, so a caller cannot inflate the answer. */
 const MAX_ECHOED_MODEL_CHARACTERS = 100;
@@ -69,9 +69,11 @@ export class ProviderRegistry {
     const missing = this.missingSetting(definition);
     if (missing) throw new ProviderUnavailableError(entry.provider, missing);
     const prefix = definition.settingsPrefix;
+    const apiKey = prefix ? String(this.settings[`${prefix}_API_KEY`]) : '';
+    registerProviderSecret(apiKey);
     const model = definition.createModel(entry, {
       baseUrl: prefix ? String(this.settings[`${prefix}_BASE_URL`] ?? '') : '',
-      apiKey: prefix ? String(this.settings[`${prefix}_API_KEY`]) : '',
+      apiKey,
       agent: this.agentFor(entry.provider),
     });
     this.models.set(entry.id, model);
