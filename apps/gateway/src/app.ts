@@ -16,6 +16,7 @@ import { GatewayError } from './errors/gateway-error';
 import { errorMiddleware } from './http/error-middleware';
 import { jsonBody } from './http/json-body';
 import { requestIdMiddleware } from './http/request-id';
+import { cors, securityHeaders } from './http/security-headers';
 import { authorizeHandler, nonceHandler, optionalJsonBody, type AuthorizeDeps } from './routes/authorize-routes';
 import { balanceHandler } from './routes/balance-route';
 import { capabilitiesHandler } from './routes/capabilities-route';
@@ -39,6 +40,8 @@ export interface GatewayDeps extends CompletionDeps, TopupDeps {
   jwt?: JwtAuthentication;
   signIn: AuthorizeDeps['signIn'];
   bodyLimitBytes: number;
+  /** CORS_ORIGINS: origins a browser may call from (`*` = any); empty = no cross-origin access. */
+  corsOrigins?: readonly string[];
   /** USD per bitcoin, when configured: balances are then also given in satoshis. */
   btcUsdRate?: string;
   readiness: Record<string, ReadinessCheck>;
@@ -57,6 +60,8 @@ export function createApp(deps: GatewayDeps): Express {
   app.set('etag', false);
   app.use(requestIdMiddleware);
   app.use(requestObserver(deps.logger, deps.metrics, deps.tracer));
+  app.use(securityHeaders);
+  app.use(cors(deps.corsOrigins ?? []));
 
   app.get('/healthz', healthHandler);
   // Prometheus scrapes: no caller auth (METRICS_TOKEN, when set); route only /v1 and /admin from a public ingress.

@@ -161,6 +161,7 @@ export function createGatewayRuntime(config: Config, logger: Logger): GatewayRun
     prisma,
     keyCache,
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
+    corsOrigins: (config.CORS_ORIGINS ?? '').split(',').map((origin) => origin.trim()).filter(Boolean),
     btcUsdRate: config.BTC_USD_RATE,
     lightning,
     rate,

@@ -52,6 +52,11 @@ export const configSchema = z.object({
   OTEL_SERVICE_NAME: z.string().min(1).default('tollgate-gateway'),
   /** Commission on top of the provider's cost, as a fraction: 0.10 = 10%. */
   COMMISSION_RATE: decimalRate.default('0.10'),
+  /**
+   * Origins allowed to call the gateway from a browser (CORS), comma-separated (e.g. https://app.example.com), or `*`.
+   * Unset = no cross-origin access (the default: API clients are servers, not pages). /admin never allows it.
+   */
+  CORS_ORIGINS: z.string().optional(),
   /** Largest request body accepted, in bytes (default 4 MiB). */
   BODY_LIMIT_BYTES: positiveInt.default(4 * 1024 * 1024),
   /** Opening (or waiting for) a Postgres connection, in milliseconds, before the query fails (gateway and worker). */
