@@ -57,6 +57,18 @@ export class IdempotencyConflictError extends Error {
   override readonly name = 'IdempotencyConflictError';
 }
 
+/**
+ * The payment would take the account's debt (or the available funds) beyond what NUMERIC(38,18) holds: refused, 400,
+ * with nothing written, rather than failing in Postgres as an internal error.
+ */
+export class PaymentOutOfRangeError extends Error {
+  override readonly name = 'PaymentOutOfRangeError';
+}
+
+/** Postgres `numeric_value_out_of_range` (22003), as Prisma's driver adapter reports it. */
+const isNumericOverflow = (error: unknown) =>
+  typeof error === 'object' && error !== null && JSON.stringify((error as { meta?: unknown }).meta ?? null).includes('"originalCode":"22003"');
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
@@ -158,6 +170,9 @@ export async function recordPayment(prisma: PrismaClient, input: PaymentInput): 
       return { payment: view, account, replayed: false };
     }, TRANSACTION_OPTIONS);
   } catch (error) {
+    if (isNumericOverflow(error)) {
+      throw new PaymentOutOfRangeError(`A ${kind} of ${amount} USD would take the account's funds beyond the largest amount recorded (20 digits before the point).`);
+    }
     // Another writer inserted the same key between our look and our insert: its payment is the first one.
     if (idempotencyKey === undefined || !isUniqueViolation(error)) throw error;
     const funds = await readFunds(prisma, accountId, false);

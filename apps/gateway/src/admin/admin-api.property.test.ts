@@ -55,7 +55,7 @@ const validCreate = fc.record(
   { requiredKeys: ['name', 'creditLimit'] },
 );
 const validPatch = fc.record({ name: fc.string({ minLength: 1, maxLength: 20 }), creditLimit: fc.constantFrom('5', '100.1'), rpm: fc.nat(1000), tpm: fc.nat(1000) }, { requiredKeys: ['name'] });
-const validPayment = fc.record({ amount: fc.constantFrom('0.01', '1', '12.5'), reference: fc.string({ minLength: 1, maxLength: 20 }), description: fc.string({ maxLength: 20 }) }, { requiredKeys: ['amount', 'reference'] });
+const validPayment = fc.record({ amount: fc.constantFrom('0.01', '1', '12.5', '99999999999999999999.999999999999999999'), reference: fc.string({ minLength: 1, maxLength: 20 }), description: fc.string({ maxLength: 20 }) }, { requiredKeys: ['amount', 'reference'] });
 
 /** A body with up to three fields replaced, removed or added. */
 const mutated = (valid: fc.Arbitrary<Record<string, unknown>>) =>
@@ -178,6 +178,23 @@ describe('admin API, counterexamples the properties found', () => {
     expect((await send('POST', '/admin/accounts', { name: 'a\u0000b', creditLimit: '1' })).status).toBe(400);
     expect((await send('PATCH', `/admin/accounts/${gateway.accountId}`, { name: '\u0000' })).status).toBe(400);
     expect((await send('GET', '/admin/accounts?name=%00')).status).toBe(400);
+  });
+
+  it('refuses a payment that would take the debt beyond NUMERIC(38,18) with a 400, not a 500, and records nothing', async () => {
+    const huge = '99999999999999999999.999999999999999999';
+    const created = await fetch(`${gateway.url}/admin/accounts`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'big', creditLimit: '0' }),
+    });
+    const { account } = (await created.json()) as { account: { id: string } };
+    expect((await send('POST', `/admin/accounts/${account.id}/topups`, { amount: huge })).status).toBe(201);
+    const second = await send('POST', `/admin/accounts/${account.id}/topups`, { amount: huge });
+    expect(second.status).toBe(400);
+    expect(second.body.error).toMatchObject({ param: 'amount', code: 'amount_out_of_range' });
+    expect((await send('POST', `/admin/accounts/${account.id}/settlements`, { amount: huge, reference: 'r' })).status).toBe(400);
+    expect(await gateway.db.prisma.payment.count({ where: { accountId: account.id } })).toBe(1);
+    expect(await gateway.db.prisma.ledgerEntry.count({ where: { accountId: account.id } })).toBe(1);
   });
 
   it('answers a path id that is not percent-encoded UTF-8 with a 400, not a 500', async () => {

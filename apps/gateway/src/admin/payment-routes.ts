@@ -1,5 +1,5 @@
 import { Router, type RequestHandler } from 'express';
-import { IdempotencyConflictError, listPayments, recordPayment, type PaymentKind } from '@tollgate/db';
+import { IdempotencyConflictError, listPayments, PaymentOutOfRangeError, recordPayment, type PaymentKind } from '@tollgate/db';
 import { settlementBodySchema, topupBodySchema } from '@tollgate/schemas';
 import { z } from 'zod';
 import { GatewayError, invalidRequest } from '../errors/gateway-error';
@@ -35,6 +35,7 @@ export function paymentRoutes(deps: AdminDeps, body: RequestHandler): Router {
       if (error instanceof IdempotencyConflictError) {
         throw new GatewayError({ status: 409, type: 'invalid_request_error', code: 'idempotency_key_reused', param: 'Idempotency-Key', message: error.message });
       }
+      if (error instanceof PaymentOutOfRangeError) throw invalidRequest(error.message, 'amount', 'amount_out_of_range');
       throw error;
     }
     if (!recorded) throw notFound('account', id);
