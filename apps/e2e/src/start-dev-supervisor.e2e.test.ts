@@ -67,7 +67,7 @@ describe('npm start supervisor', () => {
     await db?.drop();
   });
 
-  it('restarts a SIGKILLed worker with a logged restart while the gateway answers, and exits 0 on SIGTERM', async () => {
+  it('restarts a SIGKILLed worker (logged, backoff doubling) while the gateway answers, and exits 0 on SIGTERM with both children gone', async () => {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
     let output = '';
@@ -110,8 +110,14 @@ describe('npm start supervisor', () => {
     process.kill(workerPid, 'SIGKILL');
     await until(() => /billing-worker exited \(signal SIGKILL\); restarting in \d+ ms/.test(output), 5_000, 'the logged restart', log);
     await until(() => (output.match(/billing-worker started \(pid (\d+)\)/g) ?? []).length === 2, 5_000, 'the worker to start again', log);
-    const restartedPid = Number([...output.matchAll(/billing-worker started \(pid (\d+)\)/g)].at(-1)?.[1]);
-    expect(restartedPid).not.toBe(workerPid);
+    const workerStarts = () => [...output.matchAll(/billing-worker started \(pid (\d+)\)/g)].map((match) => Number(match[1]));
+    expect(output).toMatch(/billing-worker exited \(signal SIGKILL\); restarting in 500 ms/);
+    // Crashing again soon after: the backoff doubles.
+    process.kill(workerStarts()[1] as number, 'SIGKILL');
+    await until(() => workerStarts().length === 3, 5_000, 'the worker to start a third time', log);
+    expect(output).toMatch(/billing-worker exited \(signal SIGKILL\); restarting in 1000 ms/);
+    const restartedPid = workerStarts()[2] as number;
+    expect(new Set(workerStarts()).size).toBe(3);
     await new Promise((resolve) => setTimeout(resolve, 1_000)); // it stays up (connected to Postgres and Redis)
     expect(alive(restartedPid)).toBe(true);
     polling = false;
