@@ -150,7 +150,11 @@ export const recordedPaymentSchema = z
 
 export const paymentPageSchema = z.object({ data: z.array(paymentSchema), nextCursor: z.string().nullable() }).meta({ id: 'PaymentPage' });
 
-const day = z.iso.date().meta({ description: 'a UTC day, YYYY-MM-DD' });
+// Year 0000 passes ISO 8601's pattern but names no day Postgres can hold (the calendar goes from 1 BC to AD 1).
+const day = z.iso
+  .date()
+  .refine((value) => !value.startsWith('0000-'), 'must be a day from 0001-01-01 on')
+  .meta({ description: 'a UTC day, YYYY-MM-DD' });
 
 export const usageQuerySchema = z
   .strictObject({

@@ -47,7 +47,7 @@ const oddValue: fc.Arbitrary<unknown> = fc.oneof(
   fc.jsonValue({ maxDepth: 3 }),
 );
 
-const fieldName = fc.oneof(fc.constantFrom('name', 'creditLimit', 'rpm', 'tpm', 'keyName', 'amount', 'reference', 'description', '__proto__', 'constructor'), fc.string({ maxLength: 10 }));
+const fieldName = fc.oneof(fc.constantFrom('name', 'creditLimit', 'rpm', 'tpm', 'keyName', 'amount', 'reference', 'description', 'models', 'expiresInDays', 'spendCap', '__proto__', 'constructor'), fc.string({ maxLength: 10 }));
 
 /** Valid bodies of each admin write. */
 const validCreate = fc.record(
@@ -56,6 +56,11 @@ const validCreate = fc.record(
 );
 const validPatch = fc.record({ name: fc.string({ minLength: 1, maxLength: 20 }), creditLimit: fc.constantFrom('5', '100.1'), rpm: fc.nat(1000), tpm: fc.nat(1000) }, { requiredKeys: ['name'] });
 const validPayment = fc.record({ amount: fc.constantFrom('0.01', '1', '12.5', '99999999999999999999.999999999999999999'), reference: fc.string({ minLength: 1, maxLength: 20 }), description: fc.string({ maxLength: 20 }) }, { requiredKeys: ['amount', 'reference'] });
+
+const validKey = fc.record(
+  { name: fc.string({ minLength: 1, maxLength: 20 }), expiresInDays: fc.integer({ min: 1, max: 3650 }), models: fc.constant(['tollgate/echo']), spendCap: fc.constantFrom('1', '0.5') },
+  { requiredKeys: [] },
+);
 
 /** A body with up to three fields replaced, removed or added. */
 const mutated = (valid: fc.Arbitrary<Record<string, unknown>>) =>
@@ -127,6 +132,7 @@ describe('admin API, property-based: never a 5xx, never a hang, always the OpenA
       bodyText(validPatch).map((text) => ['PATCH', `/admin/accounts/${accountId}`, text] as const),
       bodyText(validPayment).map((text) => ['POST', `/admin/accounts/${accountId}/topups`, text] as const),
       bodyText(validPayment).map((text) => ['POST', `/admin/accounts/${accountId}/settlements`, text] as const),
+      bodyText(validKey).map((text) => ['POST', `/admin/accounts/${accountId}/keys`, text] as const),
     );
     await fc.assert(
       fc.asyncProperty(write, async ([method, path, text]) => check(`${method} ${path} ${text.slice(0, 200)}`, await send(method, path, text))),
@@ -135,7 +141,7 @@ describe('admin API, property-based: never a 5xx, never a hang, always the OpenA
   }, 120_000);
 
   it('answers any query string of the listings', async () => {
-    const read = fc.tuple(fc.constantFrom('/admin/usage', '/admin/accounts'), queryString, fc.constantFrom('application/json', 'text/csv', '*/*'));
+    const read = fc.tuple(fc.constantFrom('/admin/usage', '/admin/accounts', '/admin/debtors', '/admin/audit', '/admin/accounts/00000000-0000-0000-0000-000000000000/payments'), queryString, fc.constantFrom('application/json', 'text/csv', '*/*'));
     await fc.assert(
       fc.asyncProperty(read, async ([path, query, accept]) => check(`GET ${path}?${query} (${accept})`, await send('GET', `${path}?${query}`, undefined, { accept }))),
       { numRuns: NUM_RUNS * 2 },
@@ -195,6 +201,13 @@ describe('admin API, counterexamples the properties found', () => {
     expect((await send('POST', `/admin/accounts/${account.id}/settlements`, { amount: huge, reference: 'r' })).status).toBe(400);
     expect(await gateway.db.prisma.payment.count({ where: { accountId: account.id } })).toBe(1);
     expect(await gateway.db.prisma.ledgerEntry.count({ where: { accountId: account.id } })).toBe(1);
+  });
+
+  it('refuses the day 0000-01-01 (no date in Postgres) in a usage query with a 400, not a 500', async () => {
+    const answer = await send('GET', '/admin/usage?from=0000-01-01');
+    expect(answer.status).toBe(400);
+    expect(answer.body.error.param).toBe('from');
+    expect((await send('GET', '/admin/usage?from=0001-01-01&to=9999-12-31&groupBy=day')).status).toBe(200);
   });
 
   it('answers a path id that is not percent-encoded UTF-8 with a 400, not a 500', async () => {
