@@ -199,7 +199,12 @@ export const debtorsSchema = z
 
 export const auditQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(500).default(50),
-  cursor: z.string().regex(/^\d{1,19}$/, 'a cursor from a previous page').optional(),
+  // Audit ids are Postgres bigints: 19 digits can still exceed int8, which would fail in the query as a 500.
+  cursor: z
+    .string()
+    .regex(/^\d{1,19}$/, 'a cursor from a previous page')
+    .refine((value) => !/^\d+$/.test(value) || BigInt(value) <= 9_223_372_036_854_775_807n, 'a cursor from a previous page')
+    .optional(),
   targetType: z.enum(['account', 'key', 'payment']).optional(),
   targetId: inputText().max(100).optional(),
 });

@@ -91,7 +91,7 @@ const bodyText = (valid: fc.Arbitrary<Record<string, unknown>>) =>
 
 const queryValue = fc.oneof(
   fc.constantFrom('', '0', '-1', '1', '50', '201', '1e400', '1.5', 'NaN', '%', '%ZZ', '%00', '%ED%A0%80', '%F0%9F', 'active', 'suspended', 'day,model', 'day,,model', '2026-02-30', '9999-12-31', '0000-01-01', '2026-01-01'),
-  fc.constantFrom('00000000-0000-0000-0000-000000000000', 'ffffffff-ffff-ffff-ffff-ffffffffffff', 'eyJpZCI6IngifQ', 'eyJjcmVhdGVkQXQiOiJ4IiwiaWQiOiJ5In0', 'eyJ0IjoiOTk5OTk5OTk5OTk5OTk5OTk5In0', 'x'.repeat(300)),
+  fc.constantFrom('00000000-0000-0000-0000-000000000000', 'ffffffff-ffff-ffff-ffff-ffffffffffff', 'eyJpZCI6IngifQ', 'eyJjcmVhdGVkQXQiOiJ4IiwiaWQiOiJ5In0', 'eyJ0IjoiOTk5OTk5OTk5OTk5OTk5OTk5In0', 'x'.repeat(300), '9999999999999999999', '9223372036854775808', '9223372036854775807'),
   fc.string({ maxLength: 20 }).map(encodeURIComponent),
   fc.string({ unit: 'binary', maxLength: 20 }).map(encodeURIComponent),
   fc.string({ maxLength: 40 }).map((text) => Buffer.from(text).toString('base64url')),
@@ -208,6 +208,17 @@ describe('admin API, counterexamples the properties found', () => {
     expect(answer.status).toBe(400);
     expect(answer.body.error.param).toBe('from');
     expect((await send('GET', '/admin/usage?from=0001-01-01&to=9999-12-31&groupBy=day')).status).toBe(200);
+  });
+
+  it('refuses an audit cursor beyond a Postgres bigint with a 400, not a 500', async () => {
+    for (const cursor of ['9223372036854775808', '9999999999999999999']) expect((await send('GET', `/admin/audit?cursor=${cursor}`)).status).toBe(400);
+    expect((await send('GET', '/admin/audit?cursor=9223372036854775807')).status).toBe(200);
+  });
+
+  it('refuses a payments cursor it never gave out with a 400, not a 500', async () => {
+    const answer = await send('GET', `/admin/accounts/${gateway.accountId}/payments?cursor=00000000-0000-0000-0000-000000000000`);
+    expect(answer.status).toBe(400);
+    expect(answer.body.error.param).toBe('cursor');
   });
 
   it('answers a path id that is not percent-encoded UTF-8 with a 400, not a 500', async () => {

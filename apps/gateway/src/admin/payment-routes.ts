@@ -1,5 +1,5 @@
 import { Router, type RequestHandler } from 'express';
-import { IdempotencyConflictError, listPayments, PaymentOutOfRangeError, recordPayment, type PaymentKind } from '@tollgate/db';
+import { IdempotencyConflictError, InvalidPaymentError, listPayments, PaymentOutOfRangeError, recordPayment, type PaymentKind } from '@tollgate/db';
 import { settlementBodySchema, topupBodySchema } from '@tollgate/schemas';
 import { z } from 'zod';
 import { GatewayError, invalidRequest } from '../errors/gateway-error';
@@ -49,7 +49,14 @@ export function paymentRoutes(deps: AdminDeps, body: RequestHandler): Router {
   router.get('/accounts/:id/payments', async (request, response) => {
     const id = pathId(request);
     const query = parseQuery(paymentsQuerySchema, request);
-    const page = await listPayments(deps.prisma, id, query);
+    let page;
+    try {
+      page = await listPayments(deps.prisma, id, query);
+    } catch (error) {
+      // The only caller input listPayments can refuse here is the cursor (the limit was checked above).
+      if (error instanceof InvalidPaymentError) throw invalidRequest('This cursor was not given out by a listing.', 'cursor', 'invalid_value');
+      throw error;
+    }
     response.json({ data: page.payments, nextCursor: page.nextCursor });
   });
   return router;
