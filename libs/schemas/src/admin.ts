@@ -121,7 +121,8 @@ export const topupBodySchema = z
 export const settlementBodySchema = z
   .strictObject({
     amount: positiveUsdAmount,
-    reference: inputText().min(1).max(200).meta({ description: 'what paid it: an invoice number, a transaction hash' }),
+    // Blank is refused as the ledger refuses it: a settlement is matched to its invoice or transfer by this.
+    reference: inputText().min(1).max(200).regex(/\S/, 'must not be blank').meta({ description: 'what paid it: an invoice number, a transaction hash' }),
     description: inputText().max(500).optional(),
   })
   .meta({ id: 'SettlementRequest' });

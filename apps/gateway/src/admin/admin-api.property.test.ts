@@ -221,6 +221,12 @@ describe('admin API, counterexamples the properties found', () => {
     expect(answer.body.error.param).toBe('cursor');
   });
 
+  it('refuses a settlement whose reference is blank with a 400 naming it, not a 500', async () => {
+    const answer = await send('POST', `/admin/accounts/${gateway.accountId}/settlements`, { amount: '0.01', reference: ' ' });
+    expect(answer.status).toBe(400);
+    expect(answer.body.error.param).toBe('reference');
+  });
+
   it('answers a path id that is not percent-encoded UTF-8 with a 400, not a 500', async () => {
     const answer = await send('GET', '/admin/accounts/%ED%A0%80');
     expect(answer.status).toBe(400);

@@ -36,6 +36,8 @@ export function paymentRoutes(deps: AdminDeps, body: RequestHandler): Router {
         throw new GatewayError({ status: 409, type: 'invalid_request_error', code: 'idempotency_key_reused', param: 'Idempotency-Key', message: error.message });
       }
       if (error instanceof PaymentOutOfRangeError) throw invalidRequest(error.message, 'amount', 'amount_out_of_range');
+      // The ledger's own checks, should they refuse what the body schema let through: the caller's input, a 400.
+      if (error instanceof InvalidPaymentError) throw invalidRequest(error.message, null, 'invalid_payment');
       throw error;
     }
     if (!recorded) throw notFound('account', id);
