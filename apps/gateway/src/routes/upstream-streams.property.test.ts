@@ -40,6 +40,8 @@ interface Script {
   frames: string[];
   destroy: boolean;
   cutAt?: number;
+  /** A non-streaming answer instead: this JSON text (cut at `cutAt`), with this status. */
+  json?: { text: string; status: number };
 }
 
 const frameOf = (payload: string, eventNames: boolean): string => {
@@ -134,8 +136,9 @@ async function startFuzzUpstream(): Promise<{ url: string; setScript(script: Scr
     request.on('end', () => {
       open.add(response);
       response.on('close', () => open.delete(response));
-      response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
-      const text = script.frames.join('');
+      if (script.json) response.writeHead(script.json.status, { 'content-type': 'application/json' });
+      else response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+      const text = script.json ? script.json.text : script.frames.join('');
       const bytes = Buffer.from(text, 'utf8');
       const cut = script.cutAt === undefined ? bytes.length : script.cutAt % (bytes.length + 1);
       response.write(bytes.subarray(0, cut), () => {
@@ -238,8 +241,8 @@ describe('upstream streams, property-based: malformed provider SSE gives the cal
   const routes = ['/v1/chat/completions', '/v1/messages'] as const;
   const models = { openai: 'openai/gpt-4o-mini', anthropic: 'anthropic/claude-sonnet-4.5' } as const;
 
-  async function call(route: (typeof routes)[number], provider: keyof typeof models) {
-    const body = { model: models[provider], max_tokens: 64, stream: true, messages: [{ role: 'user', content: 'hello' }] };
+  async function call(route: (typeof routes)[number], provider: keyof typeof models, stream = true) {
+    const body = { model: models[provider], max_tokens: 64, stream, messages: [{ role: 'user', content: 'hello' }] };
     const response = await fetch(`${gateway.url}${route}`, {
       method: 'POST',
       headers: { authorization: `Bearer ${gateway.apiKey}`, 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
@@ -251,10 +254,15 @@ describe('upstream streams, property-based: malformed provider SSE gives the cal
 
   async function check(route: (typeof routes)[number], provider: keyof typeof models, script: Script): Promise<void> {
     upstream.setScript(script);
-    const answer = await call(route, provider);
+    const answer = await call(route, provider, script.json === undefined);
     if (!answer.requestId) throw new Error('no x-tollgate-request-id header');
     let ending: 'ok' | 'error';
-    if (answer.status === 200) {
+    if (answer.status === 200 && script.json) {
+      const body = JSON.parse(answer.text) as Record<string, unknown>;
+      const expected = route === '/v1/messages' ? 'message' : 'chat.completion';
+      if (body[route === '/v1/messages' ? 'type' : 'object'] !== expected) throw new Error(`a 200 that is not a ${expected}: ${answer.text.slice(0, 300)}`);
+      ending = 'ok';
+    } else if (answer.status === 200) {
       if (!answer.type.startsWith('text/event-stream')) throw new Error(`200 with content type ${answer.type}`);
       ending = endingOf(route, parseSse(answer.text));
     } else {
@@ -282,6 +290,34 @@ describe('upstream streams, property-based: malformed provider SSE gives the cal
     const answer = await call('/v1/chat/completions', 'openai');
     expect(answer.status).toBe(200);
     expect(endingOf('/v1/chat/completions', parseSse(answer.text))).toBe('ok');
+  }, 120_000);
+
+  it('answers malformed non-streaming provider JSON with a completion or a JSON error, metered either way', async () => {
+    const recordings = {
+      openai: readFileSync(path.join(FIXTURES, 'openai/openai-text.json'), 'utf8'),
+      anthropic: readFileSync(path.join(FIXTURES, 'anthropic/anthropic-text.json'), 'utf8'),
+    };
+    const mutateJson = fc.oneof(
+      fc.nat().map((cut) => (text: string) => text.slice(0, cut % text.length)),
+      fc.tuple(fc.nat(), garbageLine).map(([at, junk]) => (text: string) => `${text.slice(0, at % text.length)}${junk}${text.slice(at % text.length)}`),
+      fc.constantFrom(
+        (text: string) => text.replace(/"usage"/, '"usage_"'),
+        (text: string) => text.replace(/"(prompt|input)_tokens": \d+/, '"$1_tokens": -7'),
+        (text: string) => text.replace(/"(completion|output)_tokens": \d+/, '"$1_tokens": 1e308'),
+        (text: string) => text.replace(/"content": /, '"content": null, "x": '),
+        () => '',
+        () => 'null',
+        () => '[]',
+        () => '{"error":{"message":"boom","type":"server_error"}}',
+      ),
+    );
+    const sample = fc.tuple(fc.constantFrom(...routes), fc.constantFrom('openai' as const, 'anthropic' as const), mutateJson, fc.constantFrom(200, 200, 200, 400, 429, 500, 529), fc.boolean());
+    await fc.assert(
+      fc.asyncProperty(sample, async ([route, provider, change, status, destroy]) => {
+        await check(route, provider, { frames: [], destroy, json: { text: change(recordings[provider]), status } });
+      }),
+      { numRuns: NUM_RUNS / 2 },
+    );
   }, 120_000);
 
   it('streams the untouched recordings to a normal end, metered ok', async () => {
