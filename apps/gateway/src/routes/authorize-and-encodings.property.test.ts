@@ -147,7 +147,15 @@ const encoding: fc.Arbitrary<Encoding> = fc.constantFrom<Encoding>(
   { header: 'deflate', encode: (bytes) => deflateSync(Buffer.concat([bytes, Buffer.alloc(16 * 1024 * 1024, 0x20)])) },
 );
 
-const headerValue = fc.oneof(fc.constantFrom('', ' ', 'Bearer', 'Bearer ', 'Basic YTpi', 'bearer x', `Bearer ${'x'.repeat(4_000)}`, '2023-06-01', 'true', '0'), fc.stringMatching(/^[\x20-\x7e]{0,40}$/));
+const base64Json = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64');
+const headerValue = fc.oneof(
+  fc.constantFrom('', ' ', 'Bearer', 'Bearer ', 'Basic YTpi', 'bearer x', `Bearer ${'x'.repeat(4_000)}`, '2023-06-01', 'true', '0'),
+  // Credentials of every kind the gateway reads, well shaped and not: JWTs, spend tokens, x402 payloads, wallets.
+  fc.constantFrom('Bearer a.b.c', 'Bearer eyJhbGciOiJub25lIn0.e30.', 'Bearer eyJhbGciOiJIUzI1NiJ9.eyJleHAiOjF9.x', 'Bearer tgst_', `Bearer tgst_${'a'.repeat(64)}`, 'tgst_x', `Bearer tg_${'a'.repeat(48)}`),
+  fc.constantFrom(base64Json({}), base64Json({ x402Version: 1, scheme: 'exact', network: 'base', payload: { signature: '0x', authorization: { value: '1e400' } } }), base64Json([]), base64Json(null), '!!!', '0x8ba1f109551bD432803012645Ac136ddd64DBA72', '0x'),
+  fc.jsonValue({ maxDepth: 3 }).map(base64Json),
+  fc.stringMatching(/^[\x20-\x7e]{0,40}$/),
+);
 
 describe('authorize and body encodings, property-based: never a 5xx, never a hang, the route error shape, bounded memory', () => {
   let gateway: TestGateway;
@@ -208,7 +216,7 @@ describe('authorize and body encodings, property-based: never a 5xx, never a han
   }, 120_000);
 
   it('answers any headers on the completion routes', async () => {
-    const names = fc.constantFrom('authorization', 'x-api-key', 'anthropic-version', 'anthropic-beta', 'x-tollgate-strict', 'accept', 'accept-encoding', 'idempotency-key', 'traceparent', 'x-request-id', 'content-length-x');
+    const names = fc.constantFrom('authorization', 'x-api-key', 'anthropic-version', 'anthropic-beta', 'x-tollgate-strict', 'accept', 'accept-encoding', 'idempotency-key', 'traceparent', 'x-request-id', 'content-length-x', 'x-spend-token', 'x-payment', 'payment-signature', 'x-wallet-address', 'x-tollgate-actor');
     const sample = fc.tuple(fc.constantFrom('/v1/chat/completions' as const, '/v1/messages' as const), fc.dictionary(names, headerValue, { maxKeys: 4 }), fc.boolean());
     await fc.assert(
       fc.asyncProperty(sample, async ([route, headers, keepKey]) => {
