@@ -1,3 +1,4 @@
+import { decodeKeysetCursor, encodeKeysetCursor } from './keyset-cursor';
 import { normalizeDecimal } from './numeric-text';
 import { Prisma, type PrismaClient } from './prisma-client';
 
@@ -58,20 +59,8 @@ function toView(row: AccountRow): AccountView {
   };
 }
 
-/** A listing's cursor: the creation time and id of the last account of the previous page, opaque to callers. */
-function encodeCursor(view: AccountView): string {
-  return Buffer.from(`${view.createdAt}|${view.id}`, 'utf8').toString('base64url');
-}
-
 /** Thrown for a cursor that no listing gave out. */
 export class InvalidCursorError extends Error {}
-
-function decodeCursor(cursor: string): { createdAt: Date; id: string } {
-  const [createdAt, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  const date = new Date(createdAt ?? '');
-  if (!id || !/^[0-9a-f-]{36}$/.test(id) || Number.isNaN(date.getTime())) throw new InvalidCursorError('invalid cursor');
-  return { createdAt: date, id };
-}
 
 /**
  * Accounts, oldest first, a page at a time. The order (creation time, then id) only grows with new accounts, so
@@ -83,7 +72,8 @@ export async function listAccounts(
 ): Promise<{ accounts: AccountView[]; nextCursor: string | null }> {
   const conditions: Prisma.Sql[] = [];
   if (options.cursor) {
-    const after = decodeCursor(options.cursor);
+    const after = decodeKeysetCursor(options.cursor);
+    if (!after) throw new InvalidCursorError('invalid cursor');
     conditions.push(Prisma.sql`(a.created_at, a.id) > (${after.createdAt}, ${after.id}::uuid)`);
   }
   if (options.name) conditions.push(Prisma.sql`a.name ILIKE ${`%${options.name.replace(/[\\%_]/g, (character) => `\\${character}`)}%`}`);
@@ -92,7 +82,7 @@ export async function listAccounts(
   const rows = await prisma.$queryRaw<AccountRow[]>`${SELECT_ACCOUNT} ${where} ORDER BY a.created_at, a.id LIMIT ${options.limit + 1}`;
   const accounts = rows.slice(0, options.limit).map(toView);
   const last = accounts.at(-1);
-  return { accounts, nextCursor: rows.length > options.limit && last ? encodeCursor(last) : null };
+  return { accounts, nextCursor: rows.length > options.limit && last ? encodeKeysetCursor(last) : null };
 }
 
 /** One account as operators see it; null when there is no such account. */

@@ -1,3 +1,4 @@
+import { decodeKeysetCursor, encodeKeysetCursor } from './keyset-cursor';
 import { recordAudit } from './audit';
 import { checkPaymentFields, InvalidPaymentError, normalizePaymentAmount, paymentBodyHash, type PaymentKind } from './payment-body';
 import type { Prisma, PrismaClient } from './prisma-client';
@@ -185,15 +186,10 @@ export async function recordPayment(prisma: PrismaClient, input: PaymentInput): 
 /** Most payments one page may hold. */
 export const MAX_PAYMENTS_PAGE = 1000;
 
-function encodeCursor(row: { createdAt: Date; id: string }): string {
-  return Buffer.from(`${row.createdAt.toISOString()}|${row.id}`).toString('base64url');
-}
-
 function decodeCursor(cursor: string): { createdAt: Date; id: string } {
-  const [createdAt, id] = Buffer.from(cursor, 'base64url').toString().split('|');
-  const date = new Date(createdAt ?? '');
-  if (Number.isNaN(date.getTime()) || !UUID.test(id ?? '')) throw new InvalidPaymentError(`cursor ${JSON.stringify(cursor)}: not a cursor this list returned`);
-  return { createdAt: date, id };
+  const after = decodeKeysetCursor(cursor);
+  if (!after) throw new InvalidPaymentError(`cursor ${JSON.stringify(cursor)}: not a cursor this list returned`);
+  return after;
 }
 
 /**
@@ -220,5 +216,5 @@ export async function listPayments(
   });
   const page = rows.slice(0, limit);
   const last = page.at(-1);
-  return { payments: page.map(paymentView), nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
+  return { payments: page.map(paymentView), nextCursor: rows.length > limit && last ? encodeKeysetCursor(last) : null };
 }
