@@ -86,3 +86,22 @@ export function jsonBody(limitBytes: number) {
     }
   };
 }
+
+/** A request with no body at all: no length (or length 0) and no chunked transfer. */
+function hasNoBody(request: Request): boolean {
+  return request.get('transfer-encoding') === undefined && Number(request.get('content-length') ?? 0) === 0;
+}
+
+/**
+ * A POST that needs no fields may come without a body (`curl -X POST`, the key-exchange form of `/v1/authorize`): its
+ * body is then `{}`, with no content type required; a request with a body goes through `parse` (JSON only).
+ */
+export function optionalJsonBody(parse: (request: Request, response: Response, next: NextFunction) => void) {
+  return (request: Request, response: Response, next: NextFunction): void => {
+    if (request.method === 'POST' && hasNoBody(request)) {
+      request.body = {};
+      return next();
+    }
+    return parse(request, response, next);
+  };
+}

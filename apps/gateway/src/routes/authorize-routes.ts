@@ -1,5 +1,5 @@
 import { findOrCreateWalletAccount, hashApiKey, isKeyShaped, type PrismaClient } from '@tollgate/db';
-import type { NextFunction, Request, Response } from 'express';
+import type { Request, Response } from 'express';
 import { z } from 'zod';
 import type { AccessTokens } from '../auth/access-tokens';
 import { presentedCredential } from '../auth/authenticate';
@@ -29,16 +29,6 @@ export function nonceHandler(deps: AuthorizeDeps) {
     const { nonce, expiresAt } = await deps.signIn.nonces.issue();
     response.set('cache-control', 'no-store').json({ nonce, expiresAt: expiresAt.toISOString() });
   };
-}
-
-/** A request with no body at all (no length, no chunks): the key-exchange form of `POST /v1/authorize`. */
-function hasNoBody(request: Request): boolean {
-  return request.get('transfer-encoding') === undefined && Number(request.get('content-length') ?? 0) === 0;
-}
-
-/** Reads the JSON body of `POST /v1/authorize`, unless there is none (key exchange needs no body, nor a content type). */
-export function optionalJsonBody(jsonBody: (request: Request, response: Response, next: NextFunction) => void) {
-  return (request: Request, response: Response, next: NextFunction): void => (hasNoBody(request) ? next() : jsonBody(request, response, next));
 }
 
 /**
