@@ -97,12 +97,6 @@ export async function findKeyOwner(prisma: PrismaClient, keyHash: string): Promi
   return (await findKeyOwners(prisma, [keyHash])).get(keyHash) ?? null;
 }
 
-/** Marks a key revoked; returns false when it did not exist or was already revoked. */
-export async function revokeApiKey(prisma: PrismaClient, apiKeyId: string): Promise<boolean> {
-  const result = await prisma.apiKey.updateMany({ where: { id: apiKeyId, revokedAt: null }, data: { revokedAt: new Date() } });
-  return result.count === 1;
-}
-
 /** An account's committed debt (decimal string; '0' for an unknown account) and its version. */
 export async function getCommittedDebt(prisma: PrismaClient, accountId: string): Promise<{ debt: string; version: bigint }> {
   const account = await prisma.account.findUnique({ where: { id: accountId }, select: { debt: true, debtVersion: true } });

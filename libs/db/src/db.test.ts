@@ -1,6 +1,7 @@
 import { createTestDatabase, type TestDatabase } from './test-database';
 import { getAccountUsage } from './account-usage';
-import { createAccountWithKey, findKeyOwner, revokeApiKey } from './accounts';
+import { createAccountWithKey, findKeyOwner } from './accounts';
+import { adminRevokeKey } from './admin-operations';
 import { hashApiKey } from './api-key-secret';
 import { applyMigrations, listMigrations } from './apply-migrations';
 import { reconcileDebts } from './reconcile';
@@ -30,7 +31,7 @@ describe('db', () => {
     expect(JSON.stringify(stored)).not.toContain(created.apiKey);
     const owner = await findKeyOwner(db.prisma, hashApiKey(created.apiKey));
     expect(owner).toMatchObject({ accountId: created.account.id, revoked: false, creditLimit: '25.5' });
-    expect(await revokeApiKey(db.prisma, created.apiKeyId)).toBe(true);
+    expect(await adminRevokeKey(db.prisma, 'test', created.apiKeyId)).toMatchObject({ already: false });
     expect((await findKeyOwner(db.prisma, hashApiKey(created.apiKey)))?.revoked).toBe(true);
     expect(await findKeyOwner(db.prisma, hashApiKey('tg_unknown'))).toBeNull();
   });

@@ -1,6 +1,6 @@
 import OpenAI from 'openai';
 import { Redis } from 'ioredis';
-import { createAccountWithKey, revokeApiKey, setAccountLimits, setAccountSuspended, setKeyLimits } from '@tollgate/db';
+import { adminRevokeKey, adminSetKeyLimits, adminUpdateAccount, createAccountWithKey } from '@tollgate/db';
 import { publishInvalidation } from '@tollgate/redis-state';
 import { startReplica, startTestGateway, type TestGateway } from '../testing/test-gateway';
 
@@ -38,7 +38,7 @@ describe('rate limits across replicas', () => {
 
   it('admits exactly the RPM limit of 500 concurrent calls over both replicas and both APIs, refusing the rest with 429 and its headers', async () => {
     const { account, apiKey } = await createAccountWithKey(gateway.db.prisma, { name: 'rpm', creditLimit: '100' });
-    await setAccountLimits(gateway.db.prisma, account.id, { rpm: 100 });
+    await adminUpdateAccount(gateway.db.prisma, 'test', account.id, { rpm: 100 });
     const responses = await Promise.all(
       Array.from({ length: 500 }, (_, index) => {
         const url = index % 2 === 0 ? gateway.url : replica.url;
@@ -74,7 +74,7 @@ describe('rate limits across replicas', () => {
 
   it('admits TPM on the estimate and gives back what a call did not use', async () => {
     const { apiKey, apiKeyId } = await createAccountWithKey(gateway.db.prisma, { name: 'tpm', creditLimit: '100' });
-    await setKeyLimits(gateway.db.prisma, apiKeyId, { tpm: 1_000 });
+    await adminSetKeyLimits(gateway.db.prisma, 'test', apiKeyId, { tpm: 1_000 });
     const first = await chat(gateway.url, apiKey, { max_tokens: 400 });
     expect(first.status).toBe(200);
     const afterEstimate = Number(first.headers.get('x-ratelimit-remaining-tokens'));
@@ -95,7 +95,7 @@ describe('rate limits across replicas', () => {
 
   it('puts the limit headers on errors before admission and on streams', async () => {
     const { account, apiKey } = await createAccountWithKey(gateway.db.prisma, { name: 'headers', creditLimit: '100' });
-    await setAccountLimits(gateway.db.prisma, account.id, { rpm: 50, tpm: 10_000 });
+    await adminUpdateAccount(gateway.db.prisma, 'test', account.id, { rpm: 50, tpm: 10_000 });
     const bad = await chat(gateway.url, apiKey, { model: 'no-such-model' });
     expect(bad.status).toBe(400);
     expect(bad.headers.get('x-ratelimit-limit')).toBe('50');
@@ -110,7 +110,7 @@ describe('rate limits across replicas', () => {
 
   it("surfaces tollgate's 429 to the official openai SDK as RateLimitError, headers readable", async () => {
     const { account, apiKey } = await createAccountWithKey(gateway.db.prisma, { name: 'sdk', creditLimit: '100' });
-    await setAccountLimits(gateway.db.prisma, account.id, { rpm: 1 });
+    await adminUpdateAccount(gateway.db.prisma, 'test', account.id, { rpm: 1 });
     const client = new OpenAI({ apiKey, baseURL: `${gateway.url}/v1`, maxRetries: 0 });
     await client.chat.completions.create({ model: 'tollgate/echo', max_tokens: 8, messages: [{ role: 'user', content: 'one' }] });
     const error = await client.chat.completions.create({ model: 'tollgate/echo', max_tokens: 8, messages: [{ role: 'user', content: 'two' }] }).catch((caught: unknown) => caught);
@@ -139,17 +139,17 @@ describe('rate limits across replicas', () => {
     expect((await chat(replica.url, revoked.apiKey)).status).toBe(200); // cached for a minute on the replica
     expect((await chat(replica.url, suspended.apiKey)).status).toBe(200);
 
-    await revokeApiKey(gateway.db.prisma, revoked.apiKeyId);
+    await adminRevokeKey(gateway.db.prisma, 'test', revoked.apiKeyId);
     await publishInvalidation(redis, { apiKeyId: revoked.apiKeyId });
     expect(await untilStatus(() => chat(replica.url, revoked.apiKey), 401)).toBeLessThan(1_000);
 
-    await setAccountSuspended(gateway.db.prisma, suspended.account.id, true);
+    await adminUpdateAccount(gateway.db.prisma, 'test', suspended.account.id, { suspended: true });
     await publishInvalidation(redis, { accountId: suspended.account.id });
     expect(await untilStatus(() => chat(replica.url, suspended.apiKey), 403)).toBeLessThan(1_000);
     const refused = await chat(replica.url, suspended.apiKey);
     expect(await refused.json()).toMatchObject({ error: { code: 'account_suspended', type: 'permission_error' } });
 
-    await setAccountSuspended(gateway.db.prisma, suspended.account.id, false);
+    await adminUpdateAccount(gateway.db.prisma, 'test', suspended.account.id, { suspended: false });
     await publishInvalidation(redis, { accountId: suspended.account.id });
     expect(await untilStatus(() => chat(replica.url, suspended.apiKey), 200)).toBeLessThan(1_000);
   });

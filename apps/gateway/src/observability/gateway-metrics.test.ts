@@ -1,5 +1,5 @@
 import OpenAI from 'openai';
-import { createAccountWithKey, setAccountLimits } from '@tollgate/db';
+import { adminUpdateAccount, createAccountWithKey } from '@tollgate/db';
 import { histogramCount, parsePrometheusText, sampleValue, type PrometheusFamily } from '@tollgate/testing';
 import { startTestGateway, type TestGateway } from '../testing/test-gateway';
 
@@ -52,7 +52,7 @@ describe('GET /metrics after a known set of calls through the official openai SD
     await expect(poorClient.chat.completions.create({ model: 'tollgate/echo', messages: [{ role: 'user', content: 'x' }] })).rejects.toBeInstanceOf(OpenAI.APIError);
     // 429: one request per minute, the second is refused (the first is a 200 more).
     const limited = await createAccountWithKey(gateway.db.prisma, { name: 'limited', creditLimit: '100' });
-    await setAccountLimits(gateway.db.prisma, limited.account.id, { rpm: 1 });
+    await adminUpdateAccount(gateway.db.prisma, 'test', limited.account.id, { rpm: 1 });
     const limitedClient = new OpenAI({ apiKey: limited.apiKey, baseURL: `${gateway.url}/v1`, maxRetries: 0 });
     const first = await limitedClient.chat.completions.create({ model: 'tollgate/echo', max_tokens: 8, messages: [{ role: 'user', content: 'seven' }] });
     outputTokens += first.usage?.completion_tokens ?? 0;

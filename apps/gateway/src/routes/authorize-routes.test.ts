@@ -2,7 +2,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from 'viem/accounts';
 import { createSiweMessage } from 'viem/siwe';
-import { createAccountWithKey, revokeApiKey } from '@tollgate/db';
+import { adminRevokeKey, createAccountWithKey } from '@tollgate/db';
 import { SIGN_IN_TYPED_DATA_DOMAIN, SIGN_IN_TYPES } from '../auth/wallet-sign-in';
 import { startTestGateway, type TestGateway } from '../testing/test-gateway';
 
@@ -155,7 +155,7 @@ describe('POST /v1/authorize (wallet sign-in and key exchange)', () => {
     // `{}` with the key is the same exchange.
     expect((await authorize({}, { authorization: `Bearer ${apiKey}` })).status).toBe(201);
 
-    await revokeApiKey(gateway.db.prisma, apiKeyId);
+    await adminRevokeKey(gateway.db.prisma, 'test', apiKeyId);
     await new Promise((resolve) => setTimeout(resolve, 100)); // past the test gateway's key cache TTL
     const revoked = await exchange(apiKey);
     expect(revoked.status).toBe(401);

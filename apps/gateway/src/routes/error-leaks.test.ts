@@ -1,5 +1,5 @@
 import { fixtureChunks, startReplayServer, type ReplayServer } from '@tollgate/testing';
-import { setAccountLimits } from '@tollgate/db';
+import { adminUpdateAccount } from '@tollgate/db';
 import { startTestGateway, type TestGateway } from '../testing/test-gateway';
 
 /** What a provider says about tollgate's own account: none of it may reach a caller. */
@@ -66,7 +66,7 @@ describe('what callers are told (issue 7 §5): nothing about the operator\'s pro
   });
 
   it("an upstream 429: rate limited, with the provider's when to retry, not the organization, and not as tollgate's own limit", async () => {
-    await setAccountLimits(gateway.db.prisma, gateway.accountId, { rpm: 1000 });
+    await adminUpdateAccount(gateway.db.prisma, 'test', gateway.accountId, { rpm: 1000 });
     await new Promise((resolve) => setTimeout(resolve, 100)); // past the test gateway's 50 ms key cache: the new limit shows
     openai.enqueue({
       status: 429,
@@ -82,7 +82,7 @@ describe('what callers are told (issue 7 §5): nothing about the operator\'s pro
     // tollgate's own headers still tell the caller's own limit, which this request did not exhaust.
     expect(response.headers.get('x-ratelimit-limit')).toBe('1000');
     expect(Number(response.headers.get('x-ratelimit-remaining'))).toBeGreaterThan(0);
-    await setAccountLimits(gateway.db.prisma, gateway.accountId, { rpm: null });
+    await adminUpdateAccount(gateway.db.prisma, 'test', gateway.accountId, { rpm: null });
   });
 
   it('an upstream 400: the provider\'s validation message is passed on', async () => {

@@ -1,4 +1,4 @@
-import { revokeApiKey, createAccountWithKey } from '@tollgate/db';
+import { adminRevokeKey, createAccountWithKey } from '@tollgate/db';
 import { startTestGateway, type TestGateway } from '../testing/test-gateway';
 
 describe('request errors', () => {
@@ -78,7 +78,7 @@ describe('request errors', () => {
     }
     const { apiKey, apiKeyId } = await createAccountWithKey(gateway.db.prisma, { name: 'revoked', creditLimit: '1' });
     expect((await post(valid, { authorization: `Bearer ${apiKey}` })).status).toBe(200);
-    await revokeApiKey(gateway.db.prisma, apiKeyId);
+    await adminRevokeKey(gateway.db.prisma, 'test', apiKeyId);
     await new Promise((resolve) => setTimeout(resolve, 60)); // the test gateway's key cache TTL is 50 ms
     const revoked = await post(valid, { authorization: `Bearer ${apiKey}` });
     expect(revoked.status).toBe(401);
