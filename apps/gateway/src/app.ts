@@ -14,7 +14,7 @@ import { topupPageHandler, topupQrHandler } from './topup/topup-page';
 import { tokensHandler, topupHandler } from './topup/topup-routes';
 import { GatewayError } from './errors/gateway-error';
 import { errorMiddleware } from './http/error-middleware';
-import { jsonBody, optionalJsonBody } from './http/json-body';
+import { jsonBody, optionalJsonBody } from './http/read-json-body';
 import { requestIdMiddleware } from './http/request-id';
 import { cors, securityHeaders } from './http/security-headers';
 import { authorizeHandler, nonceHandler, type AuthorizeDeps } from './routes/authorize-routes';

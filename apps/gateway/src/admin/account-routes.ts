@@ -2,7 +2,7 @@ import { Router, type RequestHandler } from 'express';
 import { adminCreateAccount, adminIssueKey, adminRevokeKey, adminUpdateAccount, getAccountView, InvalidCursorError, listAccounts, listKeys, type AccountChange } from '@tollgate/db';
 import { catalogModelId, createAccountBodySchema, issueKeyBodySchema, listAccountsQuerySchema, updateAccountBodySchema } from '@tollgate/schemas';
 import { invalidRequest } from '../errors/gateway-error';
-import { parseBody } from '../http/parse-body';
+import { parseBody } from '../http/validate-request-body';
 import { actorOf } from './admin-auth';
 import type { AdminDeps } from './admin-deps';
 import { notFound, parseQuery, pathId } from './admin-input';

@@ -1,7 +1,7 @@
 import type { Request } from 'express';
 import { z } from 'zod';
 import { GatewayError, invalidRequest } from '../errors/gateway-error';
-import { parseBody } from '../http/parse-body';
+import { parseBody } from '../http/validate-request-body';
 
 const uuid = z.uuid();
 

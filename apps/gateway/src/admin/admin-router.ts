@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { jsonBody, optionalJsonBody } from '../http/json-body';
+import { jsonBody, optionalJsonBody } from '../http/read-json-body';
 import { accountRoutes } from './account-routes';
 import { adminAuth } from './admin-auth';
 import type { AdminDeps } from './admin-deps';

@@ -3,7 +3,7 @@ import { IdempotencyConflictError, InvalidPaymentError, listPayments, PaymentOut
 import { settlementBodySchema, topupBodySchema } from '@tollgate/schemas';
 import { z } from 'zod';
 import { GatewayError, invalidRequest } from '../errors/gateway-error';
-import { parseBody } from '../http/parse-body';
+import { parseBody } from '../http/validate-request-body';
 import { actorOf } from './admin-auth';
 import type { AdminDeps } from './admin-deps';
 import { notFound, parseQuery, pathId } from './admin-input';

@@ -5,7 +5,7 @@ import type { CompletionDeps } from '../completion/completion-deps';
 import { generateCompletion } from '../completion/generate-completion';
 import { streamCompletion } from '../completion/stream-completion';
 import { completionContext } from '../http/completion-context';
-import { parseBody } from '../http/parse-body';
+import { parseBody } from '../http/validate-request-body';
 import { requirePayment } from '../l402/require-payment';
 import { pipeSse, startSse, writeSse } from '../http/sse-writer';
 import { warningHeaders } from '../http/warning-headers';

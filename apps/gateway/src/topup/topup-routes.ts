@@ -4,7 +4,7 @@ import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { presentedCredential } from '../auth/authenticate';
 import { authenticationError, GatewayError, serviceUnavailable } from '../errors/gateway-error';
-import { parseBody } from '../http/parse-body';
+import { parseBody } from '../http/validate-request-body';
 import { currentUsdPerBtc, issueCharge, lightningUnavailable } from './issue-charge';
 import type { TopupDeps } from './topup-deps';
 
