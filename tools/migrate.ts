@@ -1,6 +1,6 @@
 // `npm run migrate`: creates the database if needed and applies prisma/migrations (see docs/migrations.md).
-import { checkServices, loadConfig } from '@tollgate/config';
-import { applyMigrations, ensureDatabase, redactUrl } from '@tollgate/db';
+import { loadConfig } from '@tollgate/config';
+import { applyMigrations, checkServices, ensureDatabase, redactUrl } from '@tollgate/db';
 
 async function main(): Promise<void> {
   const config = loadConfig();

@@ -1,5 +1,5 @@
-import { checkServices, createLogger, loadConfig } from '@tollgate/config';
-import { applyMigrations, assertMigrationsApplied, createPrismaClient, ensureDatabase } from '@tollgate/db';
+import { createLogger, loadConfig } from '@tollgate/config';
+import { applyMigrations, assertMigrationsApplied, checkServices, createPrismaClient, ensureDatabase } from '@tollgate/db';
 import { Redis } from 'ioredis';
 import { createMeteringWorker } from './metering-worker';
 import { startUsageRetention } from './usage-retention';

@@ -1,5 +1,5 @@
-import { checkServices, createLogger, loadConfig } from '@tollgate/config';
-import { applyMigrations, assertMigrationsApplied, ensureDatabase } from '@tollgate/db';
+import { createLogger, loadConfig } from '@tollgate/config';
+import { applyMigrations, assertMigrationsApplied, checkServices, ensureDatabase } from '@tollgate/db';
 import { createApp } from './app';
 import { createGatewayRuntime } from './gateway-runtime';
 import { listen } from './listen';

@@ -1,4 +1,3 @@
 export * from './config-error';
 export * from './load-config';
-export * from './check-services';
 export * from './create-logger';

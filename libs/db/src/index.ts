@@ -6,6 +6,7 @@ export * from './accounts';
 export * from './api-key-secret';
 export * from './apply-migrations';
 export * from './check-migrations';
+export * from './check-services';
 export * from './audit';
 export * from './database-errors';
 export * from './dead-letters';

@@ -5,7 +5,9 @@ const HOW_TO_START = 'Start it with `docker compose up -d postgres redis` (or yo
 
 /**
  * Connects once to Postgres and Redis and throws an Error that says which one is unreachable and how to start it.
- * Services call this at start so that a missing dependency is one clear line, not a stack trace.
+ * Services call this at start so that a missing dependency is one clear line, not a stack trace. It is the first
+ * of the start-up steps every process runs (then `ensureDatabase`, then applying or checking migrations), kept here
+ * beside them.
  */
 export async function checkServices(input: { databaseUrl: string; redisUrl: string; maintenanceDatabase?: boolean }): Promise<void> {
   const problems: string[] = [];
