@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { Config } from '@tollgate/config';
 import { createPrismaClient, findKeyOwners, findKeyOwnersById, getCommittedDebt, getCommittedKeySpend, type PrismaClient } from '@tollgate/db';
 import { createLightningBackend, fixedBtcUsdRate, urlBtcUsdRate } from '@tollgate/lightning';
-import { estimateTextTokens, loadCatalog, PROVIDER_DEFINITIONS, ProviderRegistry } from '@tollgate/providers';
+import { estimateTextTokens, loadCatalog, PROVIDER_DEFINITIONS, ProviderRegistry, type ProviderDefinition } from '@tollgate/providers';
 import type { GatewayDeps } from './app';
 import { findAccountOwners, type AccountOwner } from './auth/account-owners';
 import { accessTokensFromConfig } from './auth/access-tokens';
@@ -49,8 +49,12 @@ function logUnconfiguredProviders(registry: ProviderRegistry, logger: Logger): v
   for (const [provider, setting] of missing) logger.info({ provider, setting }, `provider ${provider} is not configured (set ${setting}); its models answer 503`);
 }
 
-/** Opens Postgres, Redis, the metering queue and the provider registry from the configuration. */
-export function createGatewayRuntime(config: Config, logger: Logger): GatewayRuntime {
+/**
+ * Opens Postgres, Redis, the metering queue and the provider registry from the configuration. `providers` is the
+ * registry (tests add a provider of their own); `config` must have been loaded with their settings declared
+ * (`providerSettingDeclarations`).
+ */
+export function createGatewayRuntime(config: Config, logger: Logger, providers: readonly ProviderDefinition[] = PROVIDER_DEFINITIONS): GatewayRuntime {
   // Bounded waits: a database that stops answering costs a request at most these, then a 503 (database_unavailable).
   const prisma = createPrismaClient({
     databaseUrl: config.DATABASE_URL,
@@ -108,7 +112,7 @@ export function createGatewayRuntime(config: Config, logger: Logger): GatewayRun
   if (config.FUNDS_FAIL_OPEN === 'true') logger.warn('FUNDS_FAIL_OPEN=true: while Redis is unavailable, requests are admitted without rate limits or funds checks');
   // The tokenizer builds its tables on first use (~100 ms): do it now, not on the first request that needs an estimate.
   estimateTextTokens('tollgate warms up its tokenizer');
-  const registry = new ProviderRegistry(loadCatalog(config.CATALOG_PATH), PROVIDER_DEFINITIONS, config, {
+  const registry = new ProviderRegistry(loadCatalog(config.CATALOG_PATH, providers), providers, config.declared, {
     connectMs: config.UPSTREAM_CONNECT_TIMEOUT_MS,
     firstByteMs: config.UPSTREAM_FIRST_BYTE_TIMEOUT_MS,
     idleMs: config.UPSTREAM_IDLE_TIMEOUT_MS,

@@ -1,5 +1,6 @@
 import { createLogger, loadConfig } from '@tollgate/config';
 import { applyMigrations, assertMigrationsApplied, checkServices, ensureDatabase } from '@tollgate/db';
+import { PROVIDER_DEFINITIONS, providerSettingDeclarations } from '@tollgate/providers';
 import { createApp } from './app';
 import { createGatewayRuntime } from './gateway-runtime';
 import { listen } from './listen';
@@ -8,7 +9,7 @@ import { shutDownGateway } from './shutdown/shut-down-gateway';
 
 /** Starts the gateway: validate config, check Postgres/Redis, migrate, serve, replay spooled events, stop cleanly. */
 async function main(): Promise<void> {
-  const config = loadConfig();
+  const config = loadConfig(process.env, providerSettingDeclarations(PROVIDER_DEFINITIONS));
   const logger = createLogger('gateway', config.LOG_LEVEL);
   await checkServices({ databaseUrl: config.DATABASE_URL, redisUrl: config.REDIS_URL, maintenanceDatabase: true });
   await ensureDatabase(config.DATABASE_URL);

@@ -1,10 +1,16 @@
 import { ConfigError } from './config-error';
-import { loadConfig } from './load-config';
+import { loadConfig, type DeclaredSetting } from './load-config';
+
+/** Settings as a provider folder declares them (libs/providers derives these from its registry). */
+const OPENAI_SETTINGS: readonly DeclaredSetting[] = [
+  { name: 'OPENAI_BASE_URL', kind: 'url', default: 'https://api.openai.com/v1' },
+  { name: 'OPENAI_API_KEY', kind: 'secret' },
+];
 
 /** The ConfigError loadConfig throws for an environment. */
-function configError(env: NodeJS.ProcessEnv): ConfigError {
+function configError(env: NodeJS.ProcessEnv, declared: readonly DeclaredSetting[] = []): ConfigError {
   try {
-    loadConfig(env);
+    loadConfig(env, declared);
   } catch (error) {
     if (error instanceof ConfigError) return error;
     throw error;
@@ -55,8 +61,25 @@ describe('loadConfig', () => {
       METERING_QUEUE: 'queue:secret',
       BTC_USD_RATE: 'rate-secret',
     };
-    const { message } = configError(secrets);
+    const { message } = configError(secrets, OPENAI_SETTINGS);
     for (const setting of ['DATABASE_URL', 'REDIS_URL', 'OPENAI_BASE_URL', 'PORT', 'METERING_QUEUE', 'BTC_USD_RATE']) expect(message).toContain(`${setting}: `);
     for (const secret of ['hunter2', 'redis-secret', 'openai-secret', 'sk-never-printed', 'port-secret', 'queue:secret', 'rate-secret']) expect(message).not.toContain(secret);
+  });
+
+  it('validates the settings other modules declare, with their defaults, and keeps them apart', () => {
+    const config = loadConfig({ OPENAI_API_KEY: 'sk-test', ACME_API_KEY: 'not declared' }, OPENAI_SETTINGS);
+    expect(config.declared).toEqual({ OPENAI_BASE_URL: 'https://api.openai.com/v1', OPENAI_API_KEY: 'sk-test' });
+    expect(config).not.toHaveProperty('OPENAI_API_KEY');
+    expect(loadConfig({}, OPENAI_SETTINGS).declared).toEqual({ OPENAI_BASE_URL: 'https://api.openai.com/v1' });
+    // A module that declares nothing (the billing worker) reads no provider setting at all.
+    expect(loadConfig({ OPENAI_API_KEY: 'sk-test' }).declared).toEqual({});
+    const { message } = configError({ OPENAI_BASE_URL: 'ftp://example.com', PORT: 'eighty' }, OPENAI_SETTINGS);
+    expect(message).toContain('OPENAI_BASE_URL: must be a http: or https: URL');
+    expect(message).toContain('PORT: must be a number');
+  });
+
+  it('refuses a setting declared twice, or one that configSchema already has', () => {
+    expect(() => loadConfig({}, [...OPENAI_SETTINGS, { name: 'OPENAI_API_KEY', kind: 'secret' }])).toThrow('setting OPENAI_API_KEY is declared twice');
+    expect(() => loadConfig({}, [{ name: 'PORT', kind: 'secret' }])).toThrow('setting PORT is declared twice');
   });
 });

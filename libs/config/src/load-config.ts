@@ -177,16 +177,6 @@ export const configSchema = z.object({
   JWT_IDP_AUDIENCE: z.string().min(1).optional(),
   JWT_IDP_ACCOUNT_CLAIM: z.string().min(1).optional(),
   JWT_IDP_CREDIT_LIMIT: decimalRate.default('0'),
-  OPENAI_BASE_URL: url(['http:', 'https:']).default('https://api.openai.com/v1'),
-  OPENAI_API_KEY: z.string().min(1).optional(),
-  ANTHROPIC_BASE_URL: url(['http:', 'https:']).default('https://api.anthropic.com'),
-  ANTHROPIC_API_KEY: z.string().min(1).optional(),
-  GEMINI_BASE_URL: url(['http:', 'https:']).default('https://generativelanguage.googleapis.com'),
-  GEMINI_API_KEY: z.string().min(1).optional(),
-  MISTRAL_BASE_URL: url(['http:', 'https:']).default('https://api.mistral.ai/v1'),
-  MISTRAL_API_KEY: z.string().min(1).optional(),
-  TOGETHER_BASE_URL: url(['http:', 'https:']).default('https://api.together.xyz/v1'),
-  TOGETHER_API_KEY: z.string().min(1).optional(),
   /** Upstream timeouts in milliseconds: TCP connect, first response byte, silence between stream chunks. */
   UPSTREAM_CONNECT_TIMEOUT_MS: positiveInt.default(10_000),
   UPSTREAM_FIRST_BYTE_TIMEOUT_MS: positiveInt.default(120_000),
@@ -198,17 +188,55 @@ export const configSchema = z.object({
   /** Attempts per model on retryable upstream errors before falling back (1 = no retry). */
   UPSTREAM_MAX_ATTEMPTS: positiveInt.default(3),
 });
-export type Config = z.infer<typeof configSchema>;
 
 /**
- * Reads and validates the configuration from an environment. Empty strings count as unset.
+ * A setting declared by another module rather than listed in configSchema: each provider folder declares its base
+ * URL and key (libs/providers derives the list from its registry: `providerSettingDeclarations`), so adding a
+ * provider edits nothing here. Declared settings are validated with the rest, and a bad one is named the same way.
+ */
+export interface DeclaredSetting {
+  /** The environment variable, e.g. `OPENAI_BASE_URL`. */
+  name: string;
+  /** `url`: an http: or https: URL; `secret`: any non-empty string (a key), never quoted. */
+  kind: 'url' | 'secret';
+  /** The value when it is not set. */
+  default?: string;
+}
+
+/** The validated configuration: configSchema's settings, and the declared ones that are set or have a default. */
+export type Config = z.infer<typeof configSchema> & {
+  /** Declared settings by name (see DeclaredSetting); one that is unset and has no default is absent. */
+  declared: Readonly<Record<string, string>>;
+};
+
+function declaredSettingSchema(setting: DeclaredSetting): z.ZodType<string | undefined> {
+  const value = setting.kind === 'url' ? url(['http:', 'https:']) : z.string().min(1);
+  return setting.default === undefined ? value.optional() : value.default(setting.default);
+}
+
+/**
+ * Reads and validates the configuration from an environment, with the settings other modules declare (the gateway
+ * passes its providers' settings). Empty strings count as unset.
  * Throws a ConfigError naming every bad setting and what is wrong with it — never its value: a malformed URL or
  * key may hold a password, and this message goes to logs.
  */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, declared: readonly DeclaredSetting[] = []): Config {
   const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
-  const parsed = configSchema.safeParse(present);
-  if (parsed.success) return resolveAccessSettings(parsed.data);
+  const declaredShape: Record<string, z.ZodType<string | undefined>> = {};
+  for (const setting of declared) {
+    if (setting.name in configSchema.shape || setting.name in declaredShape) throw new Error(`setting ${setting.name} is declared twice`);
+    declaredShape[setting.name] = declaredSettingSchema(setting);
+  }
+  const parsed = configSchema.extend(declaredShape).safeParse(present);
+  if (parsed.success) {
+    const values: Record<string, unknown> = { ...parsed.data };
+    const declaredValues: Record<string, string> = {};
+    for (const name of Object.keys(declaredShape)) {
+      if (typeof values[name] === 'string') declaredValues[name] = values[name];
+      delete values[name];
+    }
+    return resolveAccessSettings({ ...(values as z.infer<typeof configSchema>), declared: declaredValues });
+  }
   const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${describeIssue(issue)}`);
   throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
 }

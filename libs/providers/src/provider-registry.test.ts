@@ -1,4 +1,4 @@
-import { loadCatalog } from './catalog/model-catalog';
+import { loadCatalog } from './load-catalog';
 import { PROVIDER_DEFINITIONS } from './provider-definitions';
 import { ProviderRegistry, truncateModelName, UnknownModelError } from './provider-registry';
 

@@ -40,7 +40,8 @@ export interface ListedModel {
 
 /**
  * Resolves a caller's model name to a catalog entry and a ready ChatModel. Settings are read from a flat record of
- * `<PREFIX>_BASE_URL` / `<PREFIX>_API_KEY` values (the validated config). One keep-alive pool per provider.
+ * values (the validated config) by the names each definition declares (`ProviderDefinition.settings`); a base URL
+ * that is not set is the definition's default. One keep-alive pool per provider.
  */
 export class ProviderRegistry {
   private readonly models = new Map<string, ChatModel>();
@@ -68,11 +69,11 @@ export class ProviderRegistry {
     const definition = this.definitions.get(entry.provider) as ProviderDefinition;
     const missing = this.missingSetting(definition);
     if (missing) throw new ProviderUnavailableError(entry.provider, missing);
-    const prefix = definition.settingsPrefix;
-    const apiKey = prefix ? String(this.settings[`${prefix}_API_KEY`]) : '';
+    const names = definition.settings;
+    const apiKey = names ? String(this.settings[names.apiKey]) : '';
     registerProviderSecret(apiKey);
     const model = definition.createModel(entry, {
-      baseUrl: prefix ? String(this.settings[`${prefix}_BASE_URL`] ?? '') : '',
+      baseUrl: names ? String(this.settings[names.baseUrl] ?? names.defaultBaseUrl) : '',
       apiKey,
       agent: this.agentFor(entry.provider),
     });
@@ -94,8 +95,8 @@ export class ProviderRegistry {
   }
 
   private missingSetting(definition: ProviderDefinition): string | undefined {
-    if (!definition.settingsPrefix) return undefined;
-    const key = `${definition.settingsPrefix}_API_KEY`;
+    if (!definition.settings) return undefined;
+    const key = definition.settings.apiKey;
     return this.settings[key] ? undefined : key;
   }
 

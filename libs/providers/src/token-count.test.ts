@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import type { ChatCompletionRequest } from '@tollgate/schemas';
 import fc from 'fast-check';
 import { countTokens as countO200k } from 'gpt-tokenizer/encoding/o200k_base';
-import { loadCatalog, type CatalogEntry } from './catalog/model-catalog';
+import type { CatalogEntry } from './catalog/model-catalog';
+import { loadCatalog } from './load-catalog';
 import { estimateRequestTokens, estimateTextTokens, INPUT_BOUND_OVERHEADS, inputTokenUpperBound } from './token-count';
 
 const catalog = loadCatalog();

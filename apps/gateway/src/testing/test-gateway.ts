@@ -7,6 +7,7 @@ import { Job, Queue } from 'bullmq';
 import pino, { type Logger } from 'pino';
 import { loadConfig } from '@tollgate/config';
 import { createAccountWithKey, createTestDatabase, type TestDatabase } from '@tollgate/db';
+import { PROVIDER_DEFINITIONS, providerSettingDeclarations, type ProviderDefinition } from '@tollgate/providers';
 import { meteringEventSchema, type MeteringEvent } from '@tollgate/schemas';
 import { uniqueName } from '@tollgate/testing';
 import { createApp } from '../app';
@@ -30,16 +31,16 @@ export interface TestGateway {
 /**
  * Starts a gateway with the given settings (e.g. OPENAI_BASE_URL of a replay server, UPSTREAM_IDLE_TIMEOUT_MS).
  * `beforeReady` sees its runtime before its connections are up (to break one on purpose); `logger` replaces the silent
- * one (a test that reads the log lines).
+ * one (a test that reads the log lines); `providers` replaces the registry (a test serving a provider of its own).
  */
 export async function startTestGateway(
   settings: Record<string, string> = {},
-  hooks: { beforeReady?: (runtime: GatewayRuntime) => void; logger?: Logger } = {},
+  hooks: { beforeReady?: (runtime: GatewayRuntime) => void; logger?: Logger; providers?: readonly ProviderDefinition[] } = {},
 ): Promise<TestGateway> {
   const db = await createTestDatabase();
   const queueName = uniqueName('metering');
   const spoolDir = mkdtempSync(path.join(tmpdir(), 'tollgate-spool-'));
-  const { server, runtime } = await listenGateway(settings, { db, queueName, spoolDir }, hooks.beforeReady, hooks.logger);
+  const { server, runtime } = await listenGateway(settings, { db, queueName, spoolDir }, hooks.beforeReady, hooks.logger, hooks.providers);
   const { queue } = runtime;
   const { account, apiKey } = await createAccountWithKey(db.prisma, { name: 'test', creditLimit: '100' });
   const { port } = server.address() as AddressInfo;
@@ -95,21 +96,25 @@ async function listenGateway(
   shared: { db: TestDatabase; queueName: string; spoolDir: string },
   beforeReady?: (runtime: GatewayRuntime) => void,
   logger: Logger = pino({ level: 'silent' }),
+  providers: readonly ProviderDefinition[] = PROVIDER_DEFINITIONS,
 ) {
   const { db, queueName, spoolDir } = shared;
-  const config = loadConfig({
-    LOG_LEVEL: 'silent',
-    UPSTREAM_MAX_ATTEMPTS: '3',
-    UPSTREAM_RETRY_BASE_DELAY_MS: '10',
-    BODY_LIMIT_BYTES: String(64 * 1024),
-    KEY_CACHE_TTL_MS: '50',
-    DATABASE_URL: db.databaseUrl,
-    DATABASE_SCHEMA: db.schema,
-    METERING_QUEUE: queueName,
-    SPOOL_DIR: spoolDir,
-    ...settings,
-  });
-  const runtime = createGatewayRuntime(config, logger);
+  const config = loadConfig(
+    {
+      LOG_LEVEL: 'silent',
+      UPSTREAM_MAX_ATTEMPTS: '3',
+      UPSTREAM_RETRY_BASE_DELAY_MS: '10',
+      BODY_LIMIT_BYTES: String(64 * 1024),
+      KEY_CACHE_TTL_MS: '50',
+      DATABASE_URL: db.databaseUrl,
+      DATABASE_SCHEMA: db.schema,
+      METERING_QUEUE: queueName,
+      SPOOL_DIR: spoolDir,
+      ...settings,
+    },
+    providerSettingDeclarations(providers),
+  );
+  const runtime = createGatewayRuntime(config, logger, providers);
   beforeReady?.(runtime);
   await runtime.ready();
   const app = createApp(runtime.deps);

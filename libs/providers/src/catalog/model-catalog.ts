@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { modelPricesSchema, type ModelPrices } from '@tollgate/schemas';
 import { z } from 'zod';
-import bundledCatalog from './models.json';
 import { cheaperTokenClass, priceTierSchema } from './price-tiers';
 
 /**
@@ -50,6 +49,8 @@ export const catalogEntrySchema = catalogEntryFields.superRefine((entry, context
   }
 });
 export type CatalogEntry = z.infer<typeof catalogEntrySchema>;
+/** A catalog entry as written in a file (defaults not yet applied). */
+export type CatalogEntryInput = z.input<typeof catalogEntrySchema>;
 
 export const catalogFileSchema = z.object({ models: z.array(catalogEntrySchema).min(1) });
 
@@ -85,9 +86,8 @@ export function parseCatalog(data: unknown, source: string): ModelCatalog {
   return new ModelCatalog(parsed.data.models);
 }
 
-/** The bundled catalog, or the file at `catalogPath` when given (CATALOG_PATH). */
-export function loadCatalog(catalogPath?: string): ModelCatalog {
-  if (!catalogPath) return parseCatalog(bundledCatalog, 'bundled models.json');
+/** Reads a catalog file (JSON) at `catalogPath` (CATALOG_PATH), validating it. */
+export function readCatalogFile(catalogPath: string): ModelCatalog {
   return parseCatalog(JSON.parse(readFileSync(catalogPath, 'utf8')), catalogPath);
 }
 

@@ -1,5 +1,6 @@
 import type { ChatCompletionRequest } from '@tollgate/schemas';
-import { loadCatalog, type CatalogEntry } from './model-catalog';
+import type { CatalogEntry } from './model-catalog';
+import { loadCatalog } from '../load-catalog';
 import { InvalidOutputBudgetError, outputBudget } from './output-budget';
 
 const magistral = loadCatalog().find('mistral/magistral') as CatalogEntry; // maxOutputTokens 40,000

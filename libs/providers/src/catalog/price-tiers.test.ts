@@ -1,4 +1,5 @@
-import { catalogEntrySchema, DEFAULT_IMAGE_TOKENS, loadCatalog, parseCatalog } from './model-catalog';
+import { loadCatalog } from '../load-catalog';
+import { catalogEntrySchema, DEFAULT_IMAGE_TOKENS, parseCatalog } from './model-catalog';
 import { pricesFor } from './price-tiers';
 
 const catalog = loadCatalog();

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { errors as undiciErrors, type Agent } from 'undici';
-import { OPENAI_QUIRKS } from '../openai-compatible/openai-compatible-api';
+import { OPENAI_QUIRKS } from '../openai/openai-api';
 import { OpenAiCompatibleModel } from '../openai-compatible/openai-compatible-model';
 import { testCallOptions } from '../openai-compatible/stream-test-support';
 import { ProviderError } from '../provider-error';

@@ -1,6 +1,6 @@
 import type { ChatCompletionRequest } from '@tollgate/schemas';
 import { fixtureChunks, fixtureJson, startReplayServer, type ReplayServer } from '@tollgate/testing';
-import { loadCatalog } from '../catalog/model-catalog';
+import { loadCatalog } from '../load-catalog';
 import type { ChatModel } from '../chat-model';
 import { createUpstreamAgent, DEFAULT_TIMEOUTS } from '../http/upstream-http';
 import { readWholeStream, TEST_OUTPUT_BUDGET, testCallOptions } from '../openai-compatible/stream-test-support';
@@ -43,7 +43,7 @@ describe('mistralProvider (Mistral recordings)', () => {
   afterAll(() => agent.close());
 
   it('is registered as mistral, configured by MISTRAL_BASE_URL / MISTRAL_API_KEY', () => {
-    expect(mistralProvider).toMatchObject({ name: 'mistral', settingsPrefix: 'MISTRAL' });
+    expect(mistralProvider).toMatchObject({ name: 'mistral', settings: { baseUrl: 'MISTRAL_BASE_URL', defaultBaseUrl: 'https://api.mistral.ai/v1', apiKey: 'MISTRAL_API_KEY' } });
     expect(model).toMatchObject({ provider: 'mistral', upstreamModelId: 'mistral-small-latest', specificationVersion: 'v1' });
   });
 

@@ -1,5 +1,5 @@
 import type { ChatMessage } from '@tollgate/schemas';
-import { OPENAI_QUIRKS } from './openai-compatible-api';
+import { OPENAI_QUIRKS } from '../openai/openai-api';
 import { alphanumericToolCallId, mapOpenAiCompatibleMessages } from './map-openai-compatible-messages';
 import { splitOpenAiCompatibleContent } from './map-openai-compatible-content';
 

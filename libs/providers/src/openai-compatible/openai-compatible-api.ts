@@ -55,6 +55,3 @@ export function chatCompletionsUrl(settings: OpenAiCompatibleSettings): string {
 export function openAiCompatibleHeaders(settings: OpenAiCompatibleSettings, requestId: string): Record<string, string> {
   return { authorization: `Bearer ${settings.apiKey}`, 'x-request-id': requestId };
 }
-
-/** OpenAI itself: everything but `top_k`; the output budget is `max_completion_tokens`. */
-export const OPENAI_QUIRKS: OpenAiCompatibleQuirks = { unsupportedSettings: ['top_k'], maxTokensField: 'max_completion_tokens', streamUsageOption: true };

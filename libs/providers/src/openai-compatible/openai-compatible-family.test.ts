@@ -3,8 +3,9 @@ import { fixtureChunks, fixtureJson, startReplayServer, type ReplayServer } from
 import { catalogEntrySchema } from '../catalog/model-catalog';
 import type { ChatModel, FinishReason, GeneratedToolCall } from '../chat-model';
 import { createUpstreamAgent, DEFAULT_TIMEOUTS } from '../http/upstream-http';
-import { OPENAI_QUIRKS } from './openai-compatible-api';
+import { OPENAI_QUIRKS } from '../openai/openai-api';
 import { openAiCompatibleProvider } from './openai-compatible-provider';
+import { prefixedSettings } from '../provider-definition';
 import { readWholeStream, testCallOptions } from './stream-test-support';
 
 /**
@@ -119,7 +120,7 @@ describe('OpenAI-compatible family (DeepSeek, Groq, xAI recordings)', () => {
   const request: ChatCompletionRequest = { model: 'any', messages: [{ role: 'user', content: 'What is the weather in San Francisco?' }] };
 
   function modelFor(provider: string): ChatModel {
-    const definition = openAiCompatibleProvider({ name: provider, settingsPrefix: provider.toUpperCase(), quirks: OPENAI_QUIRKS });
+    const definition = openAiCompatibleProvider({ name: provider, settings: prefixedSettings(provider.toUpperCase(), 'http://127.0.0.1:9/v1'), quirks: OPENAI_QUIRKS, models: [] });
     const entry = catalogEntrySchema.parse({
       id: `${provider}/test-model`,
       provider,

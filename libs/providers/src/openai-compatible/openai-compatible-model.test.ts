@@ -3,7 +3,7 @@ import { fixtureChunks, fixtureJson, startReplayServer, type ReplayServer } from
 import type { StreamPart } from '../chat-model';
 import { createUpstreamAgent, DEFAULT_TIMEOUTS } from '../http/upstream-http';
 import { ProviderError, UnsupportedSettingError } from '../provider-error';
-import { OPENAI_QUIRKS } from './openai-compatible-api';
+import { OPENAI_QUIRKS } from '../openai/openai-api';
 import { OpenAiCompatibleModel } from './openai-compatible-model';
 
 describe('OpenAiCompatibleModel (OpenAI recordings)', () => {

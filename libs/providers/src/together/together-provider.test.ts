@@ -1,6 +1,7 @@
 import type { ChatCompletionRequest } from '@tollgate/schemas';
 import { fixtureChunks, fixtureJson, startReplayServer, type ReplayServer } from '@tollgate/testing';
-import { loadCatalog, ModelCatalog } from '../catalog/model-catalog';
+import { ModelCatalog } from '../catalog/model-catalog';
+import { loadCatalog } from '../load-catalog';
 import type { ChatModel } from '../chat-model';
 import { createUpstreamAgent, DEFAULT_TIMEOUTS } from '../http/upstream-http';
 import { mistralProvider } from '../mistral/mistral-provider';
@@ -29,7 +30,7 @@ describe('togetherProvider', () => {
   afterAll(() => agent.close());
 
   it('is registered as together, configured by TOGETHER_BASE_URL / TOGETHER_API_KEY', () => {
-    expect(togetherProvider).toMatchObject({ name: 'together', settingsPrefix: 'TOGETHER' });
+    expect(togetherProvider).toMatchObject({ name: 'together', settings: { baseUrl: 'TOGETHER_BASE_URL', defaultBaseUrl: 'https://api.together.xyz/v1', apiKey: 'TOGETHER_API_KEY' } });
     expect(model).toMatchObject({ provider: 'together', upstreamModelId: 'deepseek-ai/DeepSeek-V3' });
   });
 

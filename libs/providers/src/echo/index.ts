@@ -1,0 +1,2 @@
+export * from './echo-model';
+export * from './echo-provider';

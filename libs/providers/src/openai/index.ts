@@ -1,0 +1,2 @@
+export * from './openai-api';
+export * from './openai-provider';
