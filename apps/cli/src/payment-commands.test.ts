@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { toNanoUsdCeil } from '@tollgate/billing';
+import { subtractDecimals, toNanoUsdCeil } from '@tollgate/billing';
 import { createAccountWithKey, createTestDatabase, listAudit, NO_KEY, type TestDatabase } from '@tollgate/db';
 import { accountStateKeys, publishCommittedDebt, StateCommands } from '@tollgate/redis-state';
 import { cliActor } from './cli-actor';
@@ -24,7 +24,7 @@ describe('tollgate topup and settle', () => {
   const funds = async (accountId: string) => {
     const account = await db.prisma.account.findUniqueOrThrow({ where: { id: accountId } });
     const ledger = await db.prisma.ledgerEntry.aggregate({ where: { accountId }, _sum: { amount: true } });
-    return { debt: account.debt.toFixed(), ledger: ledger._sum.amount?.toFixed() ?? '0', available: account.creditLimit.minus(account.debt).toFixed() };
+    return { debt: account.debt.toFixed(), ledger: ledger._sum.amount?.toFixed() ?? '0', available: subtractDecimals(account.creditLimit.toFixed(), account.debt.toFixed()) };
   };
 
   it('lets an account refused at its credit limit be admitted again once a top-up is recorded and published', async () => {

@@ -1,2 +1,3 @@
+export * from './money-decimal';
 export * from './price-usage';
 export * from './money-units';

@@ -1,16 +1,13 @@
-import Decimal from 'decimal.js';
 import type { Cost, ModelPrices, Usage } from '@tollgate/schemas';
+import { Money } from './money-decimal';
 
 /** Costs are kept to this many decimal places (the ledger's NUMERIC scale); rounding is half-even. */
 export const COST_SCALE = 18;
 
-const PER_MILLION = new Decimal(1_000_000);
+const PER_MILLION = new Money(1_000_000);
 
-/** A decimal.js constructor that never switches to exponent notation nor loses digits of a cost. */
-const Money = Decimal.clone({ precision: 60, rounding: Decimal.ROUND_HALF_EVEN, toExpNeg: -60, toExpPos: 60 });
-
-function toDecimalString(value: Decimal): string {
-  return value.toDecimalPlaces(COST_SCALE, Decimal.ROUND_HALF_EVEN).toFixed();
+function toDecimalString(value: Money): string {
+  return value.toDecimalPlaces(COST_SCALE, Money.ROUND_HALF_EVEN).toFixed();
 }
 
 /**
@@ -21,7 +18,7 @@ function toDecimalString(value: Decimal): string {
 export function priceUsage(usage: Usage, prices: ModelPrices, commissionRate: string): Cost {
   const input = new Money(prices.input);
   const output = new Money(prices.output);
-  const classes: Array<[number, Decimal]> = [
+  const classes: Array<[number, Money]> = [
     [usage.inputTokens, input],
     [usage.outputTokens, output],
     [usage.reasoningTokens, prices.reasoning === undefined ? output : new Money(prices.reasoning)],

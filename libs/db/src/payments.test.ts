@@ -1,4 +1,5 @@
 import { Client } from 'pg';
+import { Money } from '@tollgate/billing';
 import { listAudit } from './audit';
 import { createAccountWithKey } from './accounts';
 import { InvalidPaymentError, normalizePaymentAmount, paymentBodyHash } from './payment-body';
@@ -168,15 +169,14 @@ describe('payments', () => {
     expect(results.every((result) => result?.replayed === false)).toBe(true);
     // Each saw the debt its predecessor left: the versions are 1..20, each once.
     expect(results.map((result) => result?.account.debtVersion).sort((a, b) => Number(a) - Number(b))).toEqual(Array.from({ length: 20 }, (_, index) => BigInt(index + 1)));
-    // Prisma.Decimal rounds sums to 20 significant digits: the expected figures are summed at full precision.
-    const Exact = Prisma.Decimal.clone({ precision: 80 });
-    const total = amounts.reduce((sum, amount) => sum.plus(amount), new Exact(0));
+    // Prisma.Decimal rounds sums to 20 significant digits: the expected figures are summed as money is (Money).
+    const total = amounts.reduce((sum, amount) => sum.plus(amount), new Money(0));
     expect(await debtOf(accountId)).toEqual({ debt: total.negated().toFixed(), version: 20n });
     const sums = await db.prisma.ledgerEntry.groupBy({ by: ['kind'], where: { accountId }, _sum: { amount: true }, _count: { _all: true } });
     const paid = await db.prisma.payment.aggregate({ where: { accountId }, _sum: { amount: true } });
     expect(paid._sum.amount?.toFixed()).toBe(total.toFixed());
     expect(sums.map((row) => row._count._all).reduce((a, b) => a + b)).toBe(20);
-    expect(sums.reduce((sum, row) => sum.plus(row._sum.amount?.toFixed() ?? 0), new Exact(0)).toFixed()).toBe(total.negated().toFixed());
+    expect(sums.reduce((sum, row) => sum.plus(row._sum.amount?.toFixed() ?? 0), new Money(0)).toFixed()).toBe(total.negated().toFixed());
     expect((await reconcileDebts(db.prisma)).mismatches).toEqual([]);
   });
 
