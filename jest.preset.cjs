@@ -15,6 +15,7 @@ module.exports = {
   moduleNameMapper: {
     '^@tollgate/(schemas|providers|billing|db|config|testing|lightning|redis-state)$': path.join(root, 'libs/$1/src/index.ts'),
     // Test support that production code never imports (it needs dev dependencies such as bolt11).
+    '^@tollgate/db/testing$': path.join(root, 'libs/db/src/testing/index.ts'),
     '^@tollgate/lightning/testing$': path.join(root, 'libs/lightning/src/testing/index.ts'),
   },
   testTimeout: 30000,

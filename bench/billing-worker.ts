@@ -5,7 +5,8 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 // The gateway's own job options (retried without limit, completed jobs kept a day): the worker sees real jobs.
-import { createTestDatabase, METERING_JOB_OPTIONS } from '@tollgate/db';
+import { METERING_JOB_OPTIONS } from '@tollgate/db';
+import { createTestDatabase } from '@tollgate/db/testing';
 import { meteringEventFixture, uniqueName } from '@tollgate/testing';
 import { runCli } from '../apps/e2e/src/support/run-cli';
 import { startService } from '../apps/e2e/src/support/service-process';

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import pino from 'pino';
-import { countDeadLetters, createTestDatabase, deadLetterQueueName, listDeadLetters, retryDeadLetters, type TestDatabase } from '@tollgate/db';
+import { countDeadLetters, deadLetterQueueName, listDeadLetters, retryDeadLetters } from '@tollgate/db';
+import { createTestDatabase, type TestDatabase } from '@tollgate/db/testing';
 import { meteringEventFixture as testEvent, uniqueName } from '@tollgate/testing';
 import { createMeteringWorker } from './metering-worker';
 

@@ -1,5 +1,6 @@
 import pino from 'pino';
-import { createAccountWithKey, createTestDatabase, type TestDatabase } from '@tollgate/db';
+import { createAccountWithKey } from '@tollgate/db';
+import { createTestDatabase, type TestDatabase } from '@tollgate/db/testing';
 import { KeyLastUse } from './key-last-use';
 
 describe("keys' last use", () => {

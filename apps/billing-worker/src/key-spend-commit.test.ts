@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
-import { adminIssueKey, createAccountWithKey, createTestDatabase, getCommittedKeySpend, type TestDatabase } from '@tollgate/db';
+import { adminIssueKey, createAccountWithKey, getCommittedKeySpend } from '@tollgate/db';
+import { createTestDatabase, type TestDatabase } from '@tollgate/db/testing';
 import { accountStateKeys, StateCommands } from '@tollgate/redis-state';
 import { meteringEventFixture as testEvent } from '@tollgate/testing';
 import { recordUsageBatch } from './record-usage';

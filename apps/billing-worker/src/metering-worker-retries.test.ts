@@ -5,12 +5,11 @@ import { Client, Pool } from 'pg';
 import pino from 'pino';
 import {
   createAccountWithKey,
-  createTestDatabase,
   METERING_BACKOFF_TYPE,
   PrismaClient,
   UNLIMITED_ATTEMPTS,
-  type TestDatabase,
 } from '@tollgate/db';
+import { createTestDatabase, type TestDatabase } from '@tollgate/db/testing';
 import { meteringEventFixture as testEvent, uniqueName } from '@tollgate/testing';
 import { createMeteringWorker, deadLetterQueueName } from './metering-worker';
 

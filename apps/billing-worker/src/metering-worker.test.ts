@@ -1,7 +1,8 @@
 import { Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 import pino from 'pino';
-import { createAccountWithKey, createTestDatabase, type TestDatabase } from '@tollgate/db';
+import { createAccountWithKey } from '@tollgate/db';
+import { createTestDatabase, type TestDatabase } from '@tollgate/db/testing';
 import { createMeteringWorker, deadLetterQueueName } from './metering-worker';
 import { meteringEventFixture as testEvent, uniqueName } from '@tollgate/testing';
 

@@ -1,13 +1,12 @@
 import { sumDecimals } from '@tollgate/billing';
 import {
   createAccountWithKey,
-  createTestDatabase,
   reconcileDebts,
   reconcilePayments,
   reconcileUsageRollups,
   recordPayment,
-  type TestDatabase,
 } from '@tollgate/db';
+import { createTestDatabase, type TestDatabase } from '@tollgate/db/testing';
 import { meteringEventFixture } from '@tollgate/testing';
 import { recordUsageBatch } from './record-usage';
 

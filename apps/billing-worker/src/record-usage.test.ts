@@ -1,5 +1,6 @@
 import { PrismaPg } from '@prisma/adapter-pg';
-import { createAccountWithKey, createTestDatabase, databaseRejection, NO_KEY, PrismaClient, reconcileDebts, type TestDatabase } from '@tollgate/db';
+import { createAccountWithKey, databaseRejection, NO_KEY, PrismaClient, reconcileDebts } from '@tollgate/db';
+import { createTestDatabase, type TestDatabase } from '@tollgate/db/testing';
 import { priceUsage, sumDecimals } from '@tollgate/billing';
 import type { MeteringEvent } from '@tollgate/schemas';
 import { recordUsage, recordUsageBatch } from './record-usage';

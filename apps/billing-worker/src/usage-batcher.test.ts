@@ -1,5 +1,6 @@
 import { sumDecimals } from '@tollgate/billing';
-import { createAccountWithKey, createTestDatabase, databaseRejection, reconcileDebts, type TestDatabase } from '@tollgate/db';
+import { createAccountWithKey, databaseRejection, reconcileDebts } from '@tollgate/db';
+import { createTestDatabase, type TestDatabase } from '@tollgate/db/testing';
 import { recordUsageBatch } from './record-usage';
 import { meteringEventFixture as testEvent } from '@tollgate/testing';
 import { UsageBatcher } from './usage-batcher';

@@ -5,13 +5,11 @@ import {
   applyMigrations,
   createAccountWithKey,
   createPrismaClient,
-  createTestDatabase,
   quoteIdentifier,
   reconcileDebts,
-  TEST_DATABASE_URL,
   type PrismaClient,
-  type TestDatabase,
 } from '@tollgate/db';
+import { createTestDatabase, TEST_DATABASE_URL, type TestDatabase } from '@tollgate/db/testing';
 import { meteringEventFixture as testEvent } from '@tollgate/testing';
 import { recordUsageBatch } from './record-usage';
 import { deleteExpiredUsageRecords, startUsageRetention } from './usage-retention';

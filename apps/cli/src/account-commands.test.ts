@@ -1,4 +1,5 @@
-import { createTestDatabase, hashApiKey, type TestDatabase } from '@tollgate/db';
+import { hashApiKey } from '@tollgate/db';
+import { createTestDatabase, type TestDatabase } from '@tollgate/db/testing';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';

@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
-import { createAccountWithKey, createTestDatabase, findKeyOwner, hashApiKey, type TestDatabase } from '@tollgate/db';
+import { createAccountWithKey, findKeyOwner, hashApiKey } from '@tollgate/db';
+import { createTestDatabase, type TestDatabase } from '@tollgate/db/testing';
 import { INVALIDATION_CHANNEL, parseInvalidation, publishInvalidation, type Invalidation } from '@tollgate/redis-state';
 import { createKeyCommand } from './account-commands';
 import { limitsSetCommand, limitsShowCommand, listKeysCommand, revokeKeyCommand, suspendCommand, type Notify } from './admission-commands';

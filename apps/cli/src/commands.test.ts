@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import { createTestDatabase, deadLetterQueueName, hashApiKey, NO_KEY, recordPayment, type TestDatabase } from '@tollgate/db';
+import { deadLetterQueueName, hashApiKey, NO_KEY, recordPayment } from '@tollgate/db';
+import { createTestDatabase, type TestDatabase } from '@tollgate/db/testing';
 import { meteringEventFixture, uniqueName } from '@tollgate/testing';
 import { createAccountCommand, reconcileCommand, usageCommand, type MeteringLocations } from './commands';
 

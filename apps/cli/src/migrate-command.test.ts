@@ -1,5 +1,6 @@
 import { Client } from 'pg';
-import { listMigrations, quoteIdentifier, TEST_DATABASE_URL } from '@tollgate/db';
+import { listMigrations, quoteIdentifier } from '@tollgate/db';
+import { TEST_DATABASE_URL } from '@tollgate/db/testing';
 import { migrateCommand } from './migrate-command';
 
 describe('tollgate migrate', () => {

@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import { subtractDecimals, toNanoUsdCeil } from '@tollgate/billing';
-import { createAccountWithKey, createTestDatabase, listAudit, NO_KEY, type TestDatabase } from '@tollgate/db';
+import { createAccountWithKey, listAudit, NO_KEY } from '@tollgate/db';
+import { createTestDatabase, type TestDatabase } from '@tollgate/db/testing';
 import { accountStateKeys, publishCommittedDebt, StateCommands } from '@tollgate/redis-state';
 import { cliActor } from './cli-actor';
 import { settleCommand, topupCommand, type PaymentOptions, type PublishDebt } from './payment-commands';

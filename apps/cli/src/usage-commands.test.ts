@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { parse } from 'csv-parse/sync';
-import { createAccountWithKey, createTestDatabase, findOrCreateWalletAccount, NO_KEY, type TestDatabase } from '@tollgate/db';
+import { createAccountWithKey, findOrCreateWalletAccount, NO_KEY } from '@tollgate/db';
+import { createTestDatabase, type TestDatabase } from '@tollgate/db/testing';
 import { usageCommand } from './commands';
 import { debtorsCommand, isUsageReport, resolveWallet, usageCsvCommand, usageReportCommand, type UsageOptions } from './usage-commands';
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { configSchema } from '@tollgate/config';
-import { createTestDatabase, type TestDatabase } from '@tollgate/db';
+import { createTestDatabase, type TestDatabase } from '@tollgate/db/testing';
 import { uniqueName } from '@tollgate/testing';
 import { freePort } from './support/free-port';
 import { KUBECTL, kustomize, parseYamlObjects, validateAgainstApiSchema, type KubeObject } from './support/kustomize';

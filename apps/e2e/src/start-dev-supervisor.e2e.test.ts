@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { createTestDatabase, type TestDatabase } from '@tollgate/db';
+import { createTestDatabase, type TestDatabase } from '@tollgate/db/testing';
 import { uniqueName } from '@tollgate/testing';
 import { freePort } from './support/free-port';
 import { REPO_ROOT } from './support/run-cli';

@@ -5,7 +5,7 @@ import { Client } from 'pg';
 import { applyMigrations, listMigrations } from './apply-migrations';
 import { assertMigrationsApplied, pendingMigrations } from './check-migrations';
 import { ensureDatabase, quoteIdentifier } from './ensure-database';
-import { TEST_DATABASE_URL } from './test-database';
+import { TEST_DATABASE_URL } from './testing';
 
 describe('assertMigrationsApplied (replicas started with MIGRATE_ON_START=false)', () => {
   const schema = `t_check_${process.pid}_${Date.now().toString(36)}`;

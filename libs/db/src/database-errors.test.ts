@@ -2,7 +2,7 @@ import net from 'node:net';
 import { findKeyOwner } from './accounts';
 import { isDatabaseUnavailableError } from './database-errors';
 import { createPrismaClient, type PrismaClient } from './prisma-client';
-import { createTestDatabase, type TestDatabase } from './test-database';
+import { createTestDatabase, type TestDatabase } from './testing';
 
 /** A TCP server that accepts connections and never answers: a black-holed database. */
 async function blackHole(): Promise<{ url: string; close(): void }> {

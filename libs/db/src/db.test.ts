@@ -1,4 +1,4 @@
-import { createTestDatabase, type TestDatabase } from './test-database';
+import { createTestDatabase, type TestDatabase } from './testing';
 import { getAccountUsage } from './account-usage';
 import { createAccountWithKey, findKeyOwner } from './accounts';
 import { adminRevokeKey } from './admin-operations';

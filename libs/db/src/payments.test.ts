@@ -6,7 +6,7 @@ import { InvalidPaymentError, normalizePaymentAmount, paymentBodyHash } from './
 import { IdempotencyConflictError, listPayments, recordPayment, type PaymentInput } from './payments';
 import { Prisma } from './prisma-client';
 import { reconcileDebts } from './reconcile';
-import { createTestDatabase, type TestDatabase } from './test-database';
+import { createTestDatabase, type TestDatabase } from './testing';
 
 describe('payments', () => {
   let db: TestDatabase;

@@ -1,4 +1,4 @@
-import { createTestDatabase, type TestDatabase } from './test-database';
+import { createTestDatabase, type TestDatabase } from './testing';
 import { findOrCreateWalletAccount, normalizeWalletAddress } from './wallet-accounts';
 
 describe('wallet accounts', () => {

@@ -1,4 +1,5 @@
-import { createAccountWithKey, TEST_DATABASE_URL } from '@tollgate/db';
+import { createAccountWithKey } from '@tollgate/db';
+import { TEST_DATABASE_URL } from '@tollgate/db/testing';
 import { startTcpProxy } from '@tollgate/testing';
 import { startTestGateway, type TestGateway } from '../testing/test-gateway';
 

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
-import { applyMigrations } from './apply-migrations';
-import { ensureDatabase, quoteIdentifier } from './ensure-database';
-import { createPrismaClient, type PrismaClient } from './prisma-client';
+import { applyMigrations } from '../apply-migrations';
+import { ensureDatabase, quoteIdentifier } from '../ensure-database';
+import { createPrismaClient, type PrismaClient } from '../prisma-client';
 
 /** The database tests run in (a schema each); override with TEST_DATABASE_URL. */
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/tollgate_test';
