@@ -17,6 +17,8 @@ module.exports = {
     // Test support that production code never imports (it needs dev dependencies such as bolt11).
     '^@tollgate/db/testing$': path.join(root, 'libs/db/src/testing/index.ts'),
     '^@tollgate/lightning/testing$': path.join(root, 'libs/lightning/src/testing/index.ts'),
+    '^@tollgate/providers/testing$': path.join(root, 'libs/providers/src/testing/index.ts'),
+    '^@tollgate/testing/x402$': path.join(root, 'libs/testing/src/x402/index.ts'),
   },
   testTimeout: 30000,
   // A suite that fails half-way can leave a connection retrying; its failure is reported either way, and the run

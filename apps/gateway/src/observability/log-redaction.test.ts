@@ -5,8 +5,7 @@ import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { createLogger } from '@tollgate/config';
 import { adminCreateAccount } from '@tollgate/db';
 import { startTestGateway, type TestGateway } from '../testing/test-gateway';
-import { startLoopbackFacilitator, type LoopbackFacilitator } from '../testing/x402-facilitator';
-import { v1PaymentHeader } from '../testing/x402-payments';
+import { type LoopbackFacilitator, startLoopbackFacilitator, v1PaymentHeader } from '@tollgate/testing/x402';
 
 const PROVIDER_KEY = 'sk-proj-providerSecretDoNotLog0123456789';
 const ADMIN_TOKEN = 'admin-token-secret-do-not-log-0123456789abcdef';

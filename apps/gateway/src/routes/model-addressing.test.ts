@@ -1,6 +1,6 @@
 import OpenAI from 'openai';
 import { loadCatalog } from '@tollgate/providers';
-import { PROVIDER_REPLAYS, startProviderReplays, type ProviderReplay } from '../testing/provider-replays';
+import { PROVIDER_REPLAYS, startProviderReplays, type ProviderReplay } from '@tollgate/providers/testing';
 import { startTestGateway, type TestGateway } from '../testing/test-gateway';
 
 /**

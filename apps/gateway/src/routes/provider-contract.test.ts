@@ -1,7 +1,7 @@
 import OpenAI from 'openai';
 import { loadCatalog } from '@tollgate/providers';
 import type { MeteringEvent } from '@tollgate/schemas';
-import { PROVIDER_REPLAYS, ssePayloads, startProviderReplays, type ProviderReplay } from '../testing/provider-replays';
+import { PROVIDER_REPLAYS, ssePayloads, startProviderReplays, type ProviderReplay } from '@tollgate/providers/testing';
 import { startTestGateway, type TestGateway } from '../testing/test-gateway';
 
 /**

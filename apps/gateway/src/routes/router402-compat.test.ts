@@ -1,5 +1,5 @@
 import OpenAI from 'openai';
-import { PROVIDER_REPLAYS, startProviderReplays, type ProviderReplay } from '../testing/provider-replays';
+import { PROVIDER_REPLAYS, startProviderReplays, type ProviderReplay } from '@tollgate/providers/testing';
 import { startTestGateway, type TestGateway } from '../testing/test-gateway';
 
 const replayOf = (provider: ProviderReplay['provider']): ProviderReplay => {

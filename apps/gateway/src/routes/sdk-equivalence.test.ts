@@ -1,7 +1,7 @@
 import OpenAI from 'openai';
 import { priceUsage } from '@tollgate/billing';
 import { loadCatalog } from '@tollgate/providers';
-import { PROVIDER_REPLAYS, startProviderReplays } from '../testing/provider-replays';
+import { PROVIDER_REPLAYS, startProviderReplays } from '@tollgate/providers/testing';
 import { startTestGateway, type TestGateway } from '../testing/test-gateway';
 
 /** Usage as tollgate returns it: OpenAI's fields plus the price (decimal strings). */

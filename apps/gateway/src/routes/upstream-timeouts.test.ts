@@ -1,5 +1,5 @@
 import { fixtureChunks, fixtureJson, startReplayServer, type ReplayServer } from '@tollgate/testing';
-import { ssePayloads } from '../testing/provider-replays';
+import { ssePayloads } from '@tollgate/providers/testing';
 import { startTestGateway, type TestGateway } from '../testing/test-gateway';
 
 /** Upstream timeouts come from UPSTREAM_*_TIMEOUT_MS: 504 before the first byte reaches the caller, an SSE error after. */

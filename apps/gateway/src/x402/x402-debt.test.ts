@@ -8,7 +8,7 @@ import { StateCommands } from '@tollgate/redis-state';
 import type { MeteringEvent } from '@tollgate/schemas';
 import { AccessTokens } from '../auth/access-tokens';
 import { startTestGateway, type TestGateway } from '../testing/test-gateway';
-import { startLoopbackFacilitator, type LoopbackFacilitator } from '../testing/x402-facilitator';
+import { startLoopbackFacilitator, type LoopbackFacilitator } from '@tollgate/testing/x402';
 import { usdcAtomicToUsd, usdToUsdcAtomicCeil } from './usdc-amount';
 
 const JWT_SECRET = 'test-secret-for-tollgate-x402-debt-0123456789';

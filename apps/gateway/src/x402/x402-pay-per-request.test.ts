@@ -2,8 +2,7 @@ import { decodePaymentResponseHeader, wrapFetchWithPaymentFromConfig } from '@x4
 import { ExactEvmScheme } from '@x402/evm';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { startTestGateway, type TestGateway } from '../testing/test-gateway';
-import { startLoopbackFacilitator, type LoopbackFacilitator } from '../testing/x402-facilitator';
-import { BASE_SEPOLIA, paymentRequiredHeader, v1PaymentHeader } from '../testing/x402-payments';
+import { BASE_SEPOLIA, type LoopbackFacilitator, paymentRequiredHeader, startLoopbackFacilitator, v1PaymentHeader } from '@tollgate/testing/x402';
 import { AccessTokens } from '../auth/access-tokens';
 import { usdcAtomicToUsd, usdToUsdcAtomicCeil } from './usdc-amount';
 

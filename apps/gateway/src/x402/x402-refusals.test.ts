@@ -3,8 +3,7 @@ import type { PaymentRequirements } from '@x402/core/types';
 import { type LightningStandIn, startLndStandIn } from '@tollgate/lightning/testing';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { startTestGateway, type TestGateway } from '../testing/test-gateway';
-import { startLoopbackFacilitator, type LoopbackFacilitator } from '../testing/x402-facilitator';
-import { BASE_SEPOLIA, paymentRequiredHeader, signAuthorization, v1PaymentHeader, v2PaymentHeader } from '../testing/x402-payments';
+import { BASE_SEPOLIA, type LoopbackFacilitator, paymentRequiredHeader, signAuthorization, startLoopbackFacilitator, v1PaymentHeader, v2PaymentHeader } from '@tollgate/testing/x402';
 import { usdcAtomicToUsd } from './usdc-amount';
 
 const CHAT = { model: 'tollgate/echo', messages: [{ role: 'user', content: 'refuse me' }], max_tokens: 40 };

@@ -2,7 +2,7 @@ import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { findOrCreateWalletAccount, getCommittedDebt } from '@tollgate/db';
 import { AccessTokens } from '../auth/access-tokens';
 import { startTestGateway, type TestGateway } from '../testing/test-gateway';
-import { startLoopbackFacilitator, type LoopbackFacilitator } from '../testing/x402-facilitator';
+import { startLoopbackFacilitator, type LoopbackFacilitator } from '@tollgate/testing/x402';
 
 const JWT_SECRET = 'test-secret-for-tollgate-x402-settle-idor-0123456789';
 

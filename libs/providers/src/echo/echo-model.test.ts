@@ -1,7 +1,7 @@
 import type { ChatCompletionRequest } from '@tollgate/schemas';
 import { countTokens as countO200k } from 'gpt-tokenizer/encoding/o200k_base';
 import type { StreamPart } from '../chat-model';
-import { testCallOptions } from '../openai-compatible/stream-test-support';
+import { testCallOptions } from '../testing/stream-test-support';
 import { EchoModel } from './echo-model';
 
 const model = new EchoModel();

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { errors as undiciErrors, type Agent } from 'undici';
 import { OPENAI_QUIRKS } from '../openai/openai-api';
 import { OpenAiCompatibleModel } from '../openai-compatible/openai-compatible-model';
-import { testCallOptions } from '../openai-compatible/stream-test-support';
+import { testCallOptions } from '../testing/stream-test-support';
 import { ProviderError } from '../provider-error';
 import { createUpstreamAgent, postJson, postJsonOk, readJsonBody, toProviderError } from './upstream-http';
 

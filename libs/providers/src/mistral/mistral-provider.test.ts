@@ -3,7 +3,7 @@ import { fixtureChunks, fixtureJson, startReplayServer, type ReplayServer } from
 import { loadCatalog } from '../load-catalog';
 import type { ChatModel } from '../chat-model';
 import { createUpstreamAgent, DEFAULT_TIMEOUTS } from '../http/upstream-http';
-import { readWholeStream, TEST_OUTPUT_BUDGET, testCallOptions } from '../openai-compatible/stream-test-support';
+import { readWholeStream, TEST_OUTPUT_BUDGET, testCallOptions } from '../testing/stream-test-support';
 import { ProviderError, UnsupportedSettingError } from '../provider-error';
 import { mistralProvider } from './mistral-provider';
 

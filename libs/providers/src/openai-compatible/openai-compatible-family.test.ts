@@ -6,7 +6,7 @@ import { createUpstreamAgent, DEFAULT_TIMEOUTS } from '../http/upstream-http';
 import { OPENAI_QUIRKS } from '../openai/openai-api';
 import { openAiCompatibleProvider } from './openai-compatible-provider';
 import { prefixedSettings } from '../provider-definition';
-import { readWholeStream, testCallOptions } from './stream-test-support';
+import { readWholeStream, testCallOptions } from '../testing/stream-test-support';
 
 /**
  * Every recording of the OpenAI-compatible family (DeepSeek, Groq, xAI — the wire format Together.ai speaks too),

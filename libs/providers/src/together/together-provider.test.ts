@@ -5,7 +5,7 @@ import { loadCatalog } from '../load-catalog';
 import type { ChatModel } from '../chat-model';
 import { createUpstreamAgent, DEFAULT_TIMEOUTS } from '../http/upstream-http';
 import { mistralProvider } from '../mistral/mistral-provider';
-import { readWholeStream, testCallOptions } from '../openai-compatible/stream-test-support';
+import { readWholeStream, testCallOptions } from '../testing/stream-test-support';
 import { ProviderRegistry } from '../provider-registry';
 import { UnsupportedSettingError } from '../provider-error';
 import { togetherProvider } from './together-provider';

@@ -1,0 +1,3 @@
+export * from './provider-replay';
+export * from './provider-replays';
+export * from './stream-test-support';

@@ -1,0 +1,2 @@
+export * from './x402-facilitator';
+export * from './x402-payments';
