@@ -1,8 +1,7 @@
 import type { ChatCompletionRequest } from '@tollgate/schemas';
 import type { CallOptions, ChatModel, GenerateResult, StreamPart } from '../chat-model';
-import { postJsonOk, readJsonBody, toProviderError, type UpstreamResponse } from '../http/upstream-http';
-import { readSseEvents } from '../http/sse-events';
-import { ProviderError } from '../provider-error';
+import { mapSseStream } from '../http/map-sse-stream';
+import { postJsonOk, readJsonBody, type UpstreamResponse } from '../http/upstream-http';
 import { anthropicHeaders, anthropicMessagesUrl, type AnthropicSettings } from './anthropic-api';
 import { mapAnthropicError } from './anthropic-error';
 import { mapAnthropicRequest, type AnthropicRequestBody } from './map-anthropic-request';
@@ -36,25 +35,7 @@ export class AnthropicModel implements ChatModel {
     const { body, warnings } = this.mapRequest(request, options, true);
     const response = await this.send(body, options);
     const mapper = createAnthropicStreamMapper(this.provider, warnings);
-    try {
-      for await (const event of readSseEvents(response.body)) {
-        for (const part of mapper.map(event.data)) {
-          if (part.type === 'error' && !mapper.hasStarted()) throw part.error;
-          yield part;
-          if (part.type === 'error') return;
-        }
-        if (mapper.hasStopped()) break;
-      }
-      const last = mapper.finish();
-      if (last.type === 'error' && !mapper.hasStarted()) throw last.error;
-      yield last;
-    } catch (error) {
-      const mapped = toProviderError(this.provider, error);
-      if (!(mapped instanceof ProviderError) || !mapper.hasStarted()) throw mapped; // aborted, or nothing sent yet
-      yield { type: 'error', error: mapped, usage: mapper.usageSoFar() };
-    } finally {
-      response.body.destroy();
-    }
+    yield* mapSseStream({ provider: this.provider, response, warnings, mapper });
   }
 
   private mapRequest(request: ChatCompletionRequest, options: CallOptions, stream: boolean) {

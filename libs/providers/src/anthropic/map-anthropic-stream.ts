@@ -1,6 +1,7 @@
 import type { Usage } from '@tollgate/schemas';
 import { z } from 'zod';
 import type { FinishReason, SettingWarning, StreamPart } from '../chat-model';
+import type { SseStreamMapper } from '../http/map-sse-stream';
 import { ProviderError } from '../provider-error';
 import { anthropicErrorBodySchema, mapAnthropicStreamError } from './anthropic-error';
 import { mapAnthropicFinishReason } from './map-anthropic-finish-reason';
@@ -39,7 +40,8 @@ interface OpenToolCall {
  * this closure: whether `stream-start` was sent, the usage so far (input and cache classes from `message_start`,
  * output from `message_delta`, whose counts win when it repeats the others), the finish reason, and the open tool
  * calls. `stream-start` comes with `message_start` (it carries the response id), or before the first content part
- * when that event is missing; an `error` before it is left for the model to throw, as nothing was sent yet.
+ * when that event is missing; an `error` before it is left for the stream driver (mapSseStream) to throw, as
+ * nothing was sent yet.
  */
 export function createAnthropicStreamMapper(provider: string, warnings: SettingWarning[]) {
   let started = false;
@@ -153,18 +155,18 @@ export function createAnthropicStreamMapper(provider: string, warnings: SettingW
   }
 
   /** The closing part once the upstream stream ended: `finish`, or an error when `message_stop` never came. */
-  function finish(): StreamPart {
-    if (!stopped) return errorPart(`${provider} stream ended before message_stop`);
-    return { type: 'finish', finishReason: finishReason ?? 'stop', usage };
+  function finish(): StreamPart[] {
+    if (!stopped) return [errorPart(`${provider} stream ended before message_stop`)];
+    return [{ type: 'finish', finishReason: finishReason ?? 'stop', usage }];
   }
 
   return {
     map,
     finish,
-    /** Whether `stream-start` was produced; before it, a failure is thrown rather than sent as a part. */
-    hasStarted: () => started,
+    /** `stream-start` comes with `message_start` (it carries the response id), or before the first content part. */
+    startsItself: true,
     /** Whether `message_stop` arrived: nothing more belongs to this response. */
     hasStopped: () => stopped,
     usageSoFar: () => usage,
-  };
+  } satisfies SseStreamMapper;
 }

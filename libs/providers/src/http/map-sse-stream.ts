@@ -10,13 +10,22 @@ export interface SseStreamMapper {
   /** The closing part(s) once the upstream stream ended. */
   finish(): StreamPart[];
   usageSoFar(): Usage | undefined;
+  /**
+   * True when the mapper sends `stream-start` itself, as one of its parts (Anthropic: with `message_start`, which
+   * carries the response id); the stream has started once it did. Otherwise the driver sends it on the first
+   * upstream event.
+   */
+  readonly startsItself?: boolean;
+  /** Whether the upstream said its response is complete (Anthropic's `message_stop`): nothing after it is read. */
+  hasStopped?(): boolean;
 }
 
 /**
- * The contract stream of a `data:`-only SSE response (OpenAI-compatible, Gemini). `stream-start` is yielded on the
- * first upstream event, not on the upstream's 200: until then a failure (an error event, a body that ends or stalls)
- * is thrown, so the gateway can still answer with an HTTP status (and retry or fall back when the error allows it). After it, failures are an
- * `error` part carrying the usage seen so far. Aborts by the caller are rethrown as they are.
+ * The contract stream of an SSE response, the one driver of every adapter's stream. `stream-start` comes with the
+ * first upstream event (or when the mapper sends it, see `startsItself`), not with the upstream's 200: until then a
+ * failure (an error event, a body that ends or stalls) is thrown, so the gateway can still answer with an HTTP status
+ * (and retry or fall back when the error allows it). After it, failures are an `error` part carrying the usage seen
+ * so far. Aborts by the caller are rethrown as they are.
  */
 export async function* mapSseStream(input: {
   provider: string;
@@ -31,23 +40,29 @@ export async function* mapSseStream(input: {
   try {
     for await (const event of readSseEvents(input.response.body)) {
       if (event.data === input.endMarker) break;
-      const parts = mapper.map(event.data);
+      let parts = mapper.map(event.data);
       if (!started) {
-        const failure = parts.find((part) => part.type === 'error');
+        // Before the stream starts, an error part is thrown: the caller has been sent nothing yet.
+        const startAt = mapper.startsItself ? parts.findIndex((part) => part.type === 'stream-start') : -1;
+        const failure = parts.slice(0, startAt === -1 ? parts.length : startAt).find((part) => part.type === 'error');
         if (failure?.type === 'error') throw failure.error;
-        started = true;
-        yield { type: 'stream-start', warnings: input.warnings };
+        if (!mapper.startsItself) parts = [{ type: 'stream-start', warnings: input.warnings }, ...parts];
+        started = !mapper.startsItself || startAt !== -1;
       }
       for (const part of parts) {
         yield part;
         if (part.type === 'error') return;
       }
+      if (mapper.hasStopped?.()) break;
     }
-    if (!started) {
+    if (!started && !mapper.startsItself) {
       // The provider answered 200 and went quiet: it may have generated all the same, so this is not retried.
       throw new ProviderError({ provider, message: `${provider} stream ended before any event`, statusCode: 502, reachedModel: true });
     }
-    yield* mapper.finish();
+    const closing = mapper.finish();
+    const failure = closing.find((part) => part.type === 'error');
+    if (!started && failure?.type === 'error') throw failure.error;
+    yield* closing;
   } catch (error) {
     const mapped = toProviderError(provider, error);
     if (!(mapped instanceof ProviderError) || !started) throw mapped; // aborted by the caller, or nothing sent yet
