@@ -1,3 +1,4 @@
 export * from './provider-replay';
 export * from './provider-replays';
 export * from './stream-test-support';
+export * from './fixture-providers';

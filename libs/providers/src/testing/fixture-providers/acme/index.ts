@@ -1,0 +1,2 @@
+export * from './acme-provider';
+export * from './testing/acme-recordings';
