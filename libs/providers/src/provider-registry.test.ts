@@ -33,3 +33,9 @@ describe('UnknownModelError', () => {
     expect(truncateModelName('a'.repeat(100))).toBe('a'.repeat(100));
   });
 });
+
+describe('ProviderRegistry', () => {
+  it('refuses a provider registered twice (its settings and models would be ambiguous)', () => {
+    expect(() => new ProviderRegistry(loadCatalog(), [...PROVIDER_DEFINITIONS, PROVIDER_DEFINITIONS[1]], {})).toThrow('providers: a provider name is registered twice');
+  });
+});

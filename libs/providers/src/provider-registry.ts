@@ -55,6 +55,7 @@ export class ProviderRegistry {
     private readonly timeouts: UpstreamTimeouts = DEFAULT_TIMEOUTS,
   ) {
     this.definitions = new Map(definitions.map((definition) => [definition.name, definition]));
+    if (this.definitions.size !== definitions.length) throw new Error('providers: a provider name is registered twice');
     for (const entry of catalog.entries) {
       if (!this.definitions.has(entry.provider)) throw new Error(`catalog: ${entry.id} names unknown provider ${entry.provider}`);
     }
