@@ -18,9 +18,6 @@ export * from './numeric-text';
 export * from './payments';
 export * from './prisma-client';
 export * from './reconcile';
-// Transitional, until apps/gateway/src/testing/test-gateway.ts imports it from '@tollgate/db/testing': test support
-// does not belong in the production entry point.
-export * from './testing/test-database';
 export * from './unrecorded-events';
 export * from './usage-daily';
 export * from './usage-report';
