@@ -45,7 +45,9 @@ async function generateOnce(deps: CompletionDeps, request: ChatCompletionRequest
   try {
     const { entry, value: result } = await attemptModels(deps, candidates, { requestId: context.requestId, accountId: context.caller.accountId, caller: context.signal, attempt: deadline, observation: context.observation }, (candidate, model) =>
       model.generate(request, {
-        signal: deadline,
+        // Its own signal following the deadline: every call listening to the one shared deadline directly would put
+        // one listener per call in flight on it (Node's "possible memory leak" warning past ten).
+        signal: AbortSignal.any([deadline]),
         requestId: context.requestId,
         strict: context.strict,
         maxOutputTokens: candidate.maxOutputTokens,
