@@ -46,6 +46,9 @@ export function createMeteringWorker(input: {
   // Process metrics only with a server to show them: tests run many workers in one process.
   const metrics = new WorkerMetrics({ processMetrics: Boolean(input.metricsPort) });
   const watched = new Queue(input.queueName, { connection: input.connection });
+  // A Queue re-emits its connection's errors and, with no listener, prints them raw to stderr: the shared connection
+  // already logs each one (main.ts), so the queues' copies are dropped here rather than printed twice, unstructured.
+  for (const queue of [deadLetters, watched]) queue.on('error', () => undefined);
   metrics.watchQueues(watched, deadLetters);
   let metricsServer: Promise<MetricsServer | undefined> = Promise.resolve(undefined);
   if (input.metricsPort) {
@@ -174,6 +177,7 @@ export function createMeteringWorker(input: {
   /** Copies every job of the failed set that is not in the dead-letter queue yet (e.g. failed by an older worker). */
   async function deadLetterFailedJobs(): Promise<number> {
     const queue = new Queue(input.queueName, { connection: input.connection });
+    queue.on('error', () => undefined); // logged by the connection, as above
     let copied = 0;
     try {
       const pageSize = 500;
