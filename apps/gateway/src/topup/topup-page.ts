@@ -71,7 +71,7 @@ async function poll(chargeId) {
   $('invoice').hidden = true;
   $('token').hidden = false;
   $('spend-token').textContent = body.spend_token || '(already shown)';
-  $('balance').textContent = body.balance_usd;
+  $('balance').textContent = body.balance_usd || '—';
   $('expires').textContent = body.expires_at || 'never';
 }
 $('buy').addEventListener('submit', async (event) => {

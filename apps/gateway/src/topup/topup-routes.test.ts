@@ -85,10 +85,39 @@ describe.each([
     const { spend_token: token } = (await (await post('/v1/tokens', { charge_id: first.charge_id })).json()) as { spend_token: string };
     const more = await topup(3_000, { 'X-Spend-Token': token });
     node.settle(hashOf(more.payment_request));
-    const credited = (await (await post('/v1/tokens', { charge_id: more.charge_id })).json()) as { status: string; spend_token: null; balance_usd: string };
+    const credited = (await (await post('/v1/tokens', { charge_id: more.charge_id }, { 'X-Spend-Token': token })).json()) as { status: string; spend_token: null; balance_usd: string };
     expect(credited).toEqual({ status: 'credited', spend_token: null, balance_usd: '3.8800048' });
     const balance = (await (await fetch(`${gateway.url}/v1/balance`, { headers: { 'X-Spend-Token': token } })).json()) as { balance_usd: string };
     expect(balance.balance_usd).toBe('3.8800048');
+  });
+
+  it('IDOR: a charge id credits only the account it was made for, and shows that balance only to its token', async () => {
+    // Victim V holds a token; attacker A holds another. V's top-up charge id reaches A (A pays the invoice, say).
+    const mint = async () => {
+      const invoice = await topup(1_000);
+      node.settle(hashOf(invoice.payment_request));
+      return ((await (await post('/v1/tokens', { charge_id: invoice.charge_id })).json()) as { spend_token: string }).spend_token;
+    };
+    const [victim, attacker] = [await mint(), await mint()];
+    const balanceOf = async (token: string) => ((await (await fetch(`${gateway.url}/v1/balance`, { headers: { 'X-Spend-Token': token } })).json()) as { balance_usd: string }).balance_usd;
+    const [victimBefore, attackerBefore] = [await balanceOf(victim), await balanceOf(attacker)];
+
+    const charge = await topup(2_000, { 'X-Spend-Token': victim });
+    node.settle(hashOf(charge.payment_request));
+    // A redeems it presenting A's own token, then with none, then again: V is credited once; nobody but V sees V's balance.
+    const asAttacker = (await (await post('/v1/tokens', { charge_id: charge.charge_id }, { 'X-Spend-Token': attacker })).json()) as Record<string, unknown>;
+    expect(asAttacker).toEqual({ status: 'credited', spend_token: null, balance_usd: null });
+    for (const headers of [{}, { 'X-Spend-Token': attacker }, { authorization: `Bearer ${attacker}` }] as Array<Record<string, string>>) {
+      expect(await (await post('/v1/tokens', { charge_id: charge.charge_id }, headers)).json()).toEqual({ status: 'already_redeemed', spend_token: null, balance_usd: null });
+    }
+    expect(await balanceOf(attacker)).toBe(attackerBefore);
+    const victimAfter = await balanceOf(victim);
+    expect(Number(victimAfter)).toBeGreaterThan(Number(victimBefore));
+    // V, presenting its own token, sees its balance.
+    expect(await (await post('/v1/tokens', { charge_id: charge.charge_id }, { 'X-Spend-Token': victim })).json()).toEqual({ status: 'already_redeemed', spend_token: null, balance_usd: victimAfter });
+    // /v1/invoice (the same route as /v1/topup) with V's token in A's hands is V's own act; without it, a charge
+    // names no account, and a forged token is refused rather than ignored.
+    expect((await post('/v1/invoice', { amount_sats: 1_000 }, { 'X-Spend-Token': `${victim.slice(0, -2)}xx` })).status).toBe(401);
   });
 
   it('answers 410 for an expired invoice, 404 for an unknown charge, 400 for a bad amount, in the flat shape', async () => {

@@ -83,13 +83,18 @@ export function tokensHandler(deps: TopupDeps) {
     }
     const redemption = await redeemLightningCharge(deps.prisma, charge.id);
     if (redemption.status === 'credited') await deps.admission.refresh(redemption.accountId);
-    const usage = await getAccountUsage(deps.prisma, redemption.accountId);
-    const balance = usage ? subtractDecimals(usage.creditLimit, usage.debt) : '0';
+    const balance = async () => {
+      const usage = await getAccountUsage(deps.prisma, redemption.accountId);
+      return usage ? subtractDecimals(usage.creditLimit, usage.debt) : '0';
+    };
     if (redemption.status === 'credited' && redemption.spendToken) {
-      response.json({ spend_token: redemption.spendToken, expires_at: redemption.tokenExpiresAt?.toISOString() ?? null, balance_usd: balance });
+      response.json({ spend_token: redemption.spendToken, expires_at: redemption.tokenExpiresAt?.toISOString() ?? null, balance_usd: await balance() });
       return;
     }
-    // Credited to an existing token (its holder has it), or redeemed before: the token is never shown twice.
-    response.json({ status: redemption.status, spend_token: null, balance_usd: balance });
+    // Credited to an existing token (its holder has it), or redeemed before: the token is never shown twice, and the
+    // account's balance only to a caller presenting that account's token — a charge id (which whoever pays the invoice
+    // holds) does not open the account it credits.
+    const viewer = await presentedAccount(deps, request).catch(() => undefined);
+    response.json({ status: redemption.status, spend_token: null, balance_usd: viewer === redemption.accountId ? await balance() : null });
   };
 }
