@@ -13,7 +13,7 @@ describe('listen', () => {
   });
 
   it('resolves with a listening server that serves the handler', async () => {
-    const server = await listen(hello, 0, '127.0.0.1');
+    const server = await listen(hello, 0, '127.0.0.1', { requestTimeoutMs: 30_000 });
     servers.push(server);
     const { port } = server.address() as AddressInfo;
     expect(await (await fetch(`http://127.0.0.1:${port}/`)).text()).toBe('hello');
@@ -24,13 +24,13 @@ describe('listen', () => {
     await new Promise<void>((resolve) => occupant.listen(0, '127.0.0.1', resolve));
     servers.push(occupant);
     const { port } = occupant.address() as AddressInfo;
-    const error = await listen(hello, port, '127.0.0.1').catch((caught: unknown) => caught);
+    const error = await listen(hello, port, '127.0.0.1', { requestTimeoutMs: 30_000 }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ListenError);
     expect(error).toMatchObject({ code: 'EADDRINUSE', message: `port ${port} on 127.0.0.1 is already in use` });
   });
 
   it('rejects for an address that is not on this machine', async () => {
-    const error = await listen(hello, 0, '192.0.2.1').catch((caught: unknown) => caught);
+    const error = await listen(hello, 0, '192.0.2.1', { requestTimeoutMs: 30_000 }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ListenError);
     expect((error as ListenError).message).toMatch(/^port 0 on 192\.0\.2\.1: the address 192\.0\.2\.1 is not on this machine$/);
   });

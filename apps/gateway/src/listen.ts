@@ -1,4 +1,5 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
+import { answerClientErrors } from './http/client-errors';
 
 /** The port could not be bound; the message says which and why, for the one line the process prints before exiting. */
 export class ListenError extends Error {
@@ -35,8 +36,18 @@ function describeListenFailure(error: NodeJS.ErrnoException, port: number, host:
  * ListenError once binding fails. Express 5's `app.listen` hands a bind error to its callback as an argument, which
  * is easy to ignore: a process would then log "listening" and serve nothing.
  */
-export function listen(handler: RequestListener, port: number, host: string): Promise<Server> {
-  const server = createServer(handler);
+export function listen(handler: RequestListener, port: number, host: string, options: { requestTimeoutMs: number }): Promise<Server> {
+  const server = createServer(
+    {
+      // A request must arrive whole within requestTimeoutMs, its headers within 10 s of that; Node checks both every
+      // `connectionsCheckingInterval` (default 30 s, which would let a slow sender hold a socket that much longer).
+      requestTimeout: options.requestTimeoutMs,
+      headersTimeout: Math.min(options.requestTimeoutMs, 10_000),
+      connectionsCheckingInterval: Math.min(1_000, options.requestTimeoutMs),
+    },
+    handler,
+  );
+  answerClientErrors(server, options.requestTimeoutMs);
   return new Promise<Server>((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) => {
       server.off('listening', onListening);

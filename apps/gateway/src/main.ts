@@ -23,7 +23,7 @@ async function main(): Promise<void> {
   await runtime.ready();
   // Bind before anything else is done for callers: a port already in use ends the process here, exit 1, instead of
   // a gateway that logs "listening" and serves nothing.
-  const server = await listen(createApp(runtime.deps), config.PORT, config.HOST).catch(async (error: unknown) => {
+  const server = await listen(createApp(runtime.deps), config.PORT, config.HOST, { requestTimeoutMs: config.REQUEST_TIMEOUT_MS }).catch(async (error: unknown) => {
     await runtime.close().catch(() => undefined);
     throw error;
   });

@@ -14,6 +14,7 @@ import { uniqueName } from '@tollgate/testing';
 import { createApp } from '../app';
 import { closeAll } from '../close-all';
 import { createGatewayRuntime, type GatewayRuntime } from '../gateway-runtime';
+import { listen } from '../listen';
 
 /** A real gateway on a loopback port, over its own Postgres schema and its own BullMQ queue. */
 export interface TestGateway {
@@ -119,8 +120,6 @@ async function listenGateway(
   beforeReady?.(runtime);
   await runtime.ready();
   const app = createApp(runtime.deps);
-  const server: Server = await new Promise((resolve) => {
-    const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
-  });
+  const server: Server = await listen(app, 0, '127.0.0.1', { requestTimeoutMs: config.REQUEST_TIMEOUT_MS });
   return { server, runtime };
 }
