@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { resolveAccessSettings } from './access-settings';
 import { ConfigError } from './config-error';
+import { secretListProblem } from './secret-list';
 
 const decimalRate = z
   .string()
@@ -193,6 +194,11 @@ export const configSchema = z.object({
   UPSTREAM_RETRY_BASE_DELAY_MS: positiveInt.default(250),
   /** Attempts per model on retryable upstream errors before falling back (1 = no retry). */
   UPSTREAM_MAX_ATTEMPTS: positiveInt.default(3),
+  /**
+   * How long a provider key that keeps failing (3 auth failures or 429s in a row) is left out of the rotation, in
+   * milliseconds; a 429's retry-after, when given, is used instead.
+   */
+  PROVIDER_KEY_BENCH_MS: positiveInt.default(60_000),
 });
 
 /**
@@ -203,8 +209,11 @@ export const configSchema = z.object({
 export interface DeclaredSetting {
   /** The environment variable, e.g. `OPENAI_BASE_URL`. */
   name: string;
-  /** `url`: an http: or https: URL; `secret`: any non-empty string (a key), never quoted. */
-  kind: 'url' | 'secret';
+  /**
+   * `url`: an http: or https: URL; `secret`: any non-empty string (a key), never quoted; `secret-list`: keys
+   * separated by commas, none empty or repeated (see splitSecretList), never quoted.
+   */
+  kind: 'url' | 'secret' | 'secret-list';
   /** The value when it is not set. */
   default?: string;
 }
@@ -216,7 +225,15 @@ export type Config = z.infer<typeof configSchema> & {
 };
 
 function declaredSettingSchema(setting: DeclaredSetting): z.ZodType<string | undefined> {
-  const value = setting.kind === 'url' ? url(['http:', 'https:']) : z.string().min(1);
+  const value =
+    setting.kind === 'url'
+      ? url(['http:', 'https:'])
+      : setting.kind === 'secret-list'
+        ? z.string().superRefine((list, context) => {
+            const problem = secretListProblem(list);
+            if (problem) context.addIssue({ code: 'custom', message: problem });
+          })
+        : z.string().min(1);
   return setting.default === undefined ? value.optional() : value.default(setting.default);
 }
 

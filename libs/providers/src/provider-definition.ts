@@ -18,13 +18,23 @@ export interface ProviderSettingNames {
   baseUrl: string;
   /** The base URL when that setting is unset, e.g. `https://api.openai.com/v1`. */
   defaultBaseUrl: string;
-  /** The setting holding its API key, e.g. `OPENAI_API_KEY`; while it is unset the provider's models answer 503. */
+  /**
+   * The setting holding its API key, e.g. `OPENAI_API_KEY`. With `apiKeys` and `keys` it is one of three sources of
+   * keys; while none of them gives a key the provider's models answer 503.
+   */
   apiKey: string;
+  /** Setting holding several keys, comma-separated (e.g. `OPENAI_API_KEYS=k1,k2`); each named by a fingerprint. */
+  apiKeys?: string;
+  /** Named keys, each read from its own setting, with optional weights (from PROVIDERS_FILE's `keys`). */
+  keys?: ReadonlyArray<{ name: string; env: string; weight?: number }>;
 }
 
-/** `<PREFIX>_BASE_URL` (default `defaultBaseUrl`) and `<PREFIX>_API_KEY`: how the built-in providers name theirs. */
+/**
+ * `<PREFIX>_BASE_URL` (default `defaultBaseUrl`), `<PREFIX>_API_KEY` and `<PREFIX>_API_KEYS` (several, comma-separated):
+ * how the built-in providers name theirs.
+ */
 export function prefixedSettings(prefix: string, defaultBaseUrl: string): ProviderSettingNames {
-  return { baseUrl: `${prefix}_BASE_URL`, defaultBaseUrl, apiKey: `${prefix}_API_KEY` };
+  return { baseUrl: `${prefix}_BASE_URL`, defaultBaseUrl, apiKey: `${prefix}_API_KEY`, apiKeys: `${prefix}_API_KEYS` };
 }
 
 /** A catalog entry as a provider declares it: the catalog fills in `provider` with the provider's name. */

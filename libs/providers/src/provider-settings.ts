@@ -3,15 +3,24 @@ import type { ProviderDefinition } from './provider-definition';
 
 /**
  * The settings the given providers read, for `loadConfig` to validate: each one's base URL (an http(s) URL, with
- * its default) and API key. Derived from the registry, so a provider's settings are declared once, in its folder.
+ * its default), its API key, its comma-separated list of keys (`apiKeys`) and the settings of its named keys
+ * (`keys`). Derived from the registry, so a provider's settings are declared once, in its folder. A key setting two
+ * providers (or one provider twice) read is declared once.
  */
 export function providerSettingDeclarations(definitions: readonly ProviderDefinition[]): DeclaredSetting[] {
-  return definitions.flatMap(({ settings }): DeclaredSetting[] =>
-    settings
-      ? [
-          { name: settings.baseUrl, kind: 'url', default: settings.defaultBaseUrl },
-          { name: settings.apiKey, kind: 'secret' },
-        ]
-      : [],
-  );
+  const declarations: DeclaredSetting[] = [];
+  const secrets = new Set<string>();
+  const secret = (name: string, kind: 'secret' | 'secret-list' = 'secret'): void => {
+    if (secrets.has(name)) return;
+    secrets.add(name);
+    declarations.push({ name, kind });
+  };
+  for (const { settings } of definitions) {
+    if (!settings) continue;
+    declarations.push({ name: settings.baseUrl, kind: 'url', default: settings.defaultBaseUrl });
+    secret(settings.apiKey);
+    if (settings.apiKeys) secret(settings.apiKeys, 'secret-list');
+    for (const key of settings.keys ?? []) secret(key.env);
+  }
+  return declarations;
 }
