@@ -112,7 +112,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       spooled: countMatches(logs, /"msg":"Redis unavailable: metering event spooled to disk"/g),
       replayed: [...logs.matchAll(/"sent":(\d+)[^\n]*"msg":"replayed spooled metering events"/g)].reduce((sum, match) => sum + Number(match[1]), 0),
       hung,
-      unstructuredLogLines: logs.split('\n').filter((line) => line.trim() !== '' && !line.startsWith('{')),
+      // The one plain line a process prints when it cannot start (e.g. Postgres away; its supervisor restarts it) is
+      // meant for a person at a terminal; anything else not JSON escaped the logger.
+      unstructuredLogLines: logs.split('\n').filter((line) => line.trim() !== '' && !line.startsWith('{') && !/^tollgate [a-z -]+ failed to start: /.test(line)),
       unplannedExits: cluster.unplannedExits(),
       workerStarts: cluster.processes.filter((process) => process.name === 'billing-worker').length,
       replicaStarts: cluster.processes.filter((process) => process.name === 'gateway').length,
