@@ -1,0 +1,2 @@
+export * from './key-pool';
+export * from './provider-key';
