@@ -1,6 +1,6 @@
 import { createLogger, loadConfig } from '@tollgate/config';
 import { applyMigrations, assertMigrationsApplied, checkServices, ensureDatabase } from '@tollgate/db';
-import { PROVIDER_DEFINITIONS, providerSettingDeclarations } from '@tollgate/providers';
+import { gatewayProviders, providerSettingDeclarations } from '@tollgate/providers';
 import { createApp } from './app';
 import { createGatewayRuntime } from './gateway-runtime';
 import { listen } from './listen';
@@ -9,7 +9,10 @@ import { shutDownGateway } from './shutdown/shut-down-gateway';
 
 /** Starts the gateway: validate config, check Postgres/Redis, migrate, serve, replay spooled events, stop cleanly. */
 async function main(): Promise<void> {
-  const config = loadConfig(process.env, providerSettingDeclarations(PROVIDER_DEFINITIONS));
+  // The built-in providers and those of PROVIDERS_FILE, read first so that the file's settings (base URLs, keys) are
+  // declared and validated with the rest; a bad file stops the start here, naming the place.
+  const providers = gatewayProviders(process.env);
+  const config = loadConfig(process.env, providerSettingDeclarations(providers));
   const logger = createLogger('gateway', config.LOG_LEVEL);
   await checkServices({ databaseUrl: config.DATABASE_URL, redisUrl: config.REDIS_URL, maintenanceDatabase: true });
   await ensureDatabase(config.DATABASE_URL);
@@ -19,7 +22,7 @@ async function main(): Promise<void> {
     if (applied.length > 0) logger.info({ applied }, 'migrations applied');
   } else await assertMigrationsApplied(config.DATABASE_URL, { schema: config.DATABASE_SCHEMA });
 
-  const runtime = createGatewayRuntime(config, logger);
+  const runtime = createGatewayRuntime(config, logger, providers);
   await runtime.ready();
   // Bind before anything else is done for callers: a port already in use ends the process here, exit 1, instead of
   // a gateway that logs "listening" and serves nothing.

@@ -5,6 +5,7 @@ export * from './catalog/price-tiers';
 export * from './catalog/provider-catalog';
 export * from './chat-model';
 export * from './echo';
+export * from './file-providers';
 export * from './google';
 export * from './http/upstream-http';
 export * from './keys';

@@ -38,20 +38,50 @@ export interface OpenAiCompatibleQuirks {
 /** Optional message fields a provider may reject. */
 export type OpenAiCompatibleMessageField = 'name' | 'refusal';
 
+/**
+ * Azure OpenAI's deployment addressing: the deployment is in the path, the API version in the `api-version` query,
+ * and the key in an `api-key` header rather than `Authorization: Bearer`.
+ */
+export interface AzureDeployment {
+  /** The deployment's name, e.g. `gpt-4o-prod`: `{baseUrl}/openai/deployments/{deployment}/chat/completions`. */
+  deployment: string;
+  /** The `api-version` query, e.g. `2024-10-21`. */
+  apiVersion: string;
+}
+
 /** Everything an OpenAI-compatible adapter needs to reach its provider. */
 export interface OpenAiCompatibleSettings {
   provider: string;
-  /** Base URL including the version path, e.g. `https://api.openai.com/v1`. */
+  /** Base URL including the version path, e.g. `https://api.openai.com/v1` (Azure: the resource, `https://x.openai.azure.com`). */
   baseUrl: string;
+  /** The key; empty for an endpoint that takes none (a local vLLM or Ollama), which is then sent no credential. */
   apiKey: string;
   agent: Agent;
   quirks: OpenAiCompatibleQuirks;
+  /** Set for Azure OpenAI: the URL and key header take its shape (see AzureDeployment). */
+  azure?: AzureDeployment;
+  /**
+   * Extra headers sent on every call (e.g. `OpenAI-Organization`, a proxy's routing header). They cannot replace the
+   * credential, `x-request-id` or the content headers, which are set after them.
+   */
+  headers?: Readonly<Record<string, string>>;
 }
 
 export function chatCompletionsUrl(settings: OpenAiCompatibleSettings): string {
-  return `${settings.baseUrl.replace(/\/+$/, '')}/chat/completions`;
+  const base = settings.baseUrl.replace(/\/+$/, '');
+  if (!settings.azure) return `${base}/chat/completions`;
+  const { deployment, apiVersion } = settings.azure;
+  return `${base}/openai/deployments/${encodeURIComponent(deployment)}/chat/completions?api-version=${encodeURIComponent(apiVersion)}`;
 }
 
+/** The headers of one call: the extra ones first, then the credential (`api-key` on Azure) and the request id. */
 export function openAiCompatibleHeaders(settings: OpenAiCompatibleSettings, requestId: string): Record<string, string> {
-  return { authorization: `Bearer ${settings.apiKey}`, 'x-request-id': requestId };
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(settings.headers ?? {})) headers[name.toLowerCase()] = value;
+  if (settings.apiKey) {
+    if (settings.azure) headers['api-key'] = settings.apiKey;
+    else headers.authorization = `Bearer ${settings.apiKey}`;
+  }
+  headers['x-request-id'] = requestId;
+  return headers;
 }
