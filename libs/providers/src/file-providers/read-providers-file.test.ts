@@ -6,6 +6,7 @@ import { Agent } from 'undici';
 import { loadCatalog } from '../load-catalog';
 import { OpenAiCompatibleModel } from '../openai-compatible/openai-compatible-model';
 import { PROVIDER_DEFINITIONS } from '../provider-definitions';
+import { redactProviderSecrets } from '../provider-error';
 import { ProviderRegistry } from '../provider-registry';
 import { providerSettingDeclarations } from '../provider-settings';
 import { gatewayProviders, parseProvidersFile } from './read-providers-file';
@@ -79,6 +80,11 @@ describe('PROVIDERS_FILE', () => {
     expect(() => parse({ providers: [{ ...provider, models: [{ ...model, upstreamId: 'gpt-4o' }] }] })).toThrow(
       'PROVIDERS_FILE providers.json: catalog: the name gpt-4o is used by both openai/gpt-4o and lab/fast',
     );
+  });
+
+  it('treats extra header values as secrets: cut out of provider error messages like keys', () => {
+    parse({ providers: [{ ...provider, headers: { 'X-Proxy-Token': 'proxy-token-31337' } }] });
+    expect(redactProviderSecrets('upstream said: bad token proxy-token-31337')).toBe('upstream said: bad token [redacted]');
   });
 
   it('refuses headers the gateway sets itself and an Azure model without its deployment', () => {
