@@ -113,6 +113,12 @@ export const configSchema = z.object({
    */
   USAGE_RETENTION_DAYS: positiveInt.optional(),
   CATALOG_PATH: z.string().min(1).optional(),
+  /**
+   * A JSON or YAML file of extra OpenAI-compatible providers (vLLM, Ollama, Azure OpenAI, Groq…) with their models and
+   * prices. The gateway reads it before the rest of the configuration (libs/providers `gatewayProviders`), so that the
+   * settings it names are validated here too; listed here so that a deployment may set it like any other setting.
+   */
+  PROVIDERS_FILE: z.string().min(1).optional(),
   /** USD per bitcoin; when set, /v1/balance also answers in satoshis. */
   BTC_USD_RATE: decimalRate.optional(),
   /** A price endpoint answering the BTC/USD rate as JSON (used when BTC_USD_RATE is not set), and how old it may get. */

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '@tollgate/config';
@@ -92,6 +92,15 @@ describe('PROVIDERS_FILE', () => {
     expect(() => parse({ providers: [{ ...provider, azure: { apiVersion: '2024-10-21' } }] })).toThrow(
       /providers\[0\]\.azure \(line \d+\): an Azure model needs a deployment and an apiVersion/,
     );
+  });
+
+  it('accepts the README example as written', () => {
+    const readme = readFileSync(path.join(__dirname, '../../../../README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## OpenAI-compatible endpoints from a file'));
+    const example = /```json\n([\s\S]*?)\n```/.exec(section)?.[1] ?? '';
+    const definitions = parse(example);
+    expect(definitions.map((definition) => definition.name)).toEqual(['lab', 'groq', 'azure-prod', 'ollama']);
+    expect(definitions[2].models[0]).toMatchObject({ id: 'azure-prod/gpt-4o', upstreamId: 'gpt-4o-prod' });
   });
 
   it('is read from PROVIDERS_FILE by gatewayProviders, after the built-in ones; an unreadable file is named', () => {
