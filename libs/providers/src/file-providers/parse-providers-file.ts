@@ -41,8 +41,9 @@ export function parseProvidersText(text: string, source: string): { data: unknow
     }
     return { data: document.toJS({ maxAliasCount: 100 }) as unknown, locator };
   }
+  let data: unknown;
   try {
-    return { data: JSON.parse(text) as unknown, locator };
+    data = JSON.parse(text) as unknown;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     const position = /at position (\d+)/.exec(message);
@@ -50,6 +51,10 @@ export function parseProvidersText(text: string, source: string): { data: unknow
     const where = line ? ` line ${line.line} column ${line.column}` : text.trim() === '' ? '' : ' at its end';
     throw new ProvidersFileError(`PROVIDERS_FILE ${source}${where}: not valid JSON: ${message.replace(/ in JSON at position \d+.*$/, '')}`);
   }
+  // JSON.parse keeps the last of two equal keys without a word; a field given twice is a mistake to name.
+  const duplicate = document.errors.find((error) => error.code === 'DUPLICATE_KEY');
+  if (duplicate) throw new ProvidersFileError(`PROVIDERS_FILE ${source} line ${lineCounter.linePos(duplicate.pos[0]).line}: a field is given twice in the same object`);
+  return { data, locator };
 }
 
 /** Validates parsed file content; every problem is listed with its path and line. */

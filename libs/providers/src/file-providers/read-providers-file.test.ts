@@ -44,6 +44,7 @@ describe('PROVIDERS_FILE', () => {
 
   it('names the line and column of bad JSON', () => {
     expect(() => parse('{\n  "providers": [\n    {"id": "lab",}\n  ]\n}')).toThrow(/^PROVIDERS_FILE providers\.json line 3 column 18: not valid JSON: /);
+    expect(() => parse('{\n  "providers": [],\n  "providers": []\n}')).toThrow('PROVIDERS_FILE providers.json line 3: a field is given twice in the same object');
   });
 
   it('refuses a model without prices, naming the model and its line', () => {
