@@ -12,12 +12,9 @@ describe('faults under load', () => {
     const seed = Number(process.env['CHAOS_SEED'] ?? Date.now() % 1_000_000);
     const report = await runChaos({ calls: 700, ratePerSecond: 20, rounds: 1, seed });
     const table = formatChaosReport(report);
-    // Every fault happened while calls were being sent, and the provider was seen failing each way.
-    expect({ faults: report.faults.map((fault) => fault.kind).sort(), late: report.faults.filter((fault) => fault.startedMs > report.trafficMs).length, table }).toEqual({
-      faults: [...FAULT_KINDS].sort(),
-      late: 0,
-      table,
-    });
+    // Every kind of fault was injected while calls were being sent, and the provider was seen failing each way.
+    expect({ faults: report.faults.map((fault) => fault.kind).sort(), table }).toEqual({ faults: [...FAULT_KINDS].sort(), table });
+    expect(report.faults.every((fault) => fault.startedMs <= report.trafficMs)).toBe(true);
     expect(Object.values(report.upstreamRequests).every((count) => count > 0)).toBe(true);
     expect(report.outcomes.ok).toBeGreaterThan(report.options.calls / 2);
     if (!chaosPassed(report)) throw new Error(table);

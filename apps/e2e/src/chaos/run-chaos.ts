@@ -9,6 +9,7 @@ import { injectFault, planFaults, type InjectedFault } from './faults';
 import type { UnplannedExit } from './supervised-service';
 
 export interface ChaosOptions {
+  /** At least this many calls (more while faults remain to inject). */
   calls: number;
   /** Calls started per second (paced, so the faults land while traffic flows). */
   ratePerSecond: number;
@@ -24,7 +25,7 @@ export interface ChaosOptions {
 export interface ChaosReport {
   options: ChaosOptions;
   faults: InjectedFault[];
-  /** When the last call was started (ms from the first): a fault later than that found no traffic. */
+  /** When the last call was sent (ms from the first): traffic lasts until every fault was injected. */
   trafficMs: number;
   outcomes: Record<CallOutcome['kind'], number>;
   /** Outcome details, e.g. `refused 503 redis_unavailable`: count. */
@@ -51,33 +52,35 @@ export interface ChaosReport {
 /** Calls through two replicas while faults are injected, then the ledger audit (see auditLedger). */
 export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const log = options.log ?? (() => undefined);
-  const random = seededRandom(options.seed);
+  // Calls and faults draw from their own sequences, so a seed gives the same calls and the same fault plan.
+  const callRandom = seededRandom(options.seed);
+  const faultRandom = seededRandom(options.seed + 1);
   log(`starting Postgres, Redis, a loopback provider, two gateway replicas and a billing worker`);
   const cluster = await startChaosCluster({ shutdownGraceMs: 1_500 });
   try {
     const runMs = (options.calls / options.ratePerSecond) * 1_000;
-    const plan = planFaults(random, runMs, options.rounds);
-    const calls = planCalls(options.calls, random);
+    const plan = planFaults(faultRandom, runMs, options.rounds);
     const results = new Map<string, { call: ChaosCall; outcome: CallOutcome }>();
     const dispatcher = new Agent({ keepAliveTimeout: 4_000, connect: { timeout: 5_000 } });
     const started = Date.now();
     log(`${options.calls} calls at ${options.ratePerSecond}/s (~${Math.round(runMs / 1000)} s), ${plan.length} faults`);
 
     const faults: InjectedFault[] = [];
+    let faultsDone = false;
     const injecting = (async () => {
       for (const fault of plan) {
         await sleepUntil(started + fault.atMs);
         const startedMs = Date.now() - started;
         log(`  ${(startedMs / 1000).toFixed(1)} s: ${fault.kind}`);
-        await injectFault(cluster, fault.kind, random);
+        await injectFault(cluster, fault.kind, faultRandom);
         faults.push({ ...fault, startedMs, tookMs: Date.now() - started - startedMs });
       }
+      faultsDone = true;
     })();
 
     let done = 0;
     const hung: string[] = [];
-    const inFlight = calls.map(async (call, index) => {
-      await sleepUntil(started + (index * 1_000) / options.ratePerSecond);
+    const send = async (call: ChaosCall, index: number, sentMs: number) => {
       // As a load balancer does: a replica that refuses the connection (restarting) received nothing, so the call
       // goes to the other one. Any other failure is the client's outcome, not retried.
       let outcome: CallOutcome = { kind: 'unreached', reason: 'no replica' };
@@ -87,10 +90,19 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         if (outcome.kind !== 'unreached' || outcome.reason !== 'ECONNREFUSED') break;
       }
       results.set(call.id, { call, outcome });
-      if (outcome.kind === 'hung') hung.push(`${call.id} (${call.api}, ${call.streamed ? `stream of ${call.chunks}` : 'json'}, sent at ${((index * 1_000) / options.ratePerSecond / 1_000).toFixed(1)} s)`);
+      if (outcome.kind === 'hung') hung.push(`${call.id} (${call.api}, ${call.streamed ? `stream of ${call.chunks}` : 'json'}, sent at ${(sentMs / 1_000).toFixed(1)} s)`);
       done += 1;
       if (done % 1_000 === 0) log(`  ${done} calls done`);
-    });
+    };
+    // At the given rate, `calls` of them — and on while faults remain (a slow machine makes faults overrun their
+    // slots: every fault must meet traffic).
+    const inFlight: Promise<void>[] = [];
+    let trafficMs = 0;
+    for (let index = 0; index < options.calls || !faultsDone; index += 1) {
+      await sleepUntil(started + (index * 1_000) / options.ratePerSecond);
+      trafficMs = Date.now() - started;
+      inFlight.push(send(planCall(index, callRandom), index, trafficMs));
+    }
     await Promise.all([...inFlight, injecting]);
     await dispatcher.close();
     log(`calls done in ${((Date.now() - started) / 1000).toFixed(1)} s; waiting for spools and the queue to drain`);
@@ -105,7 +117,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     return {
       options,
       faults,
-      trafficMs: runMs,
+      trafficMs,
       outcomes: countBy([...results.values()].map(({ outcome }) => outcome.kind), { ok: 0, partial: 0, refused: 0, unreached: 0, hung: 0 }),
       details: countBy([...results.values()].map(({ outcome }) => detailOf(outcome)), {}),
       upstreamRequests: { ...cluster.upstream.requestsByMode },
@@ -143,19 +155,17 @@ export function chaosPassed(report: ChaosReport): boolean {
   );
 }
 
-/** Half streamed, both APIs; some streams slow (up to 4 s) so a replica's shutdown finds them mid-answer. */
-function planCalls(count: number, random: () => number): ChaosCall[] {
-  return Array.from({ length: count }, (_, index) => {
-    const streamed = random() < 0.5;
-    const slow = streamed && random() < 0.1;
-    return {
-      id: `c${String(index).padStart(6, '0')}`,
-      api: random() < 0.5 ? 'chat' : 'messages',
-      streamed,
-      chunks: slow ? 40 : 1 + Math.floor(random() * 24),
-      paceMs: !streamed ? 0 : slow ? 100 : 5 + Math.floor(random() * 30),
-    };
-  });
+/** Half streamed, both APIs; some streams slow (4 s) so a replica's shutdown finds them mid-answer. */
+function planCall(index: number, random: () => number): ChaosCall {
+  const streamed = random() < 0.5;
+  const slow = streamed && random() < 0.1;
+  return {
+    id: `c${String(index).padStart(6, '0')}`,
+    api: random() < 0.5 ? 'chat' : 'messages',
+    streamed,
+    chunks: slow ? 40 : 1 + Math.floor(random() * 24),
+    paceMs: !streamed ? 0 : slow ? 100 : 5 + Math.floor(random() * 30),
+  };
 }
 
 function writeLogs(dir: string, cluster: ChaosCluster): void {
