@@ -50,7 +50,12 @@ interface NetworkPolicyRule {
   ports?: Array<{ port: string | number }>;
 }
 
-const CONFIG_KEYS = new Set(Object.keys(configSchema.shape));
+/**
+ * Every setting the apps read: the config schema's, and those the built-in provider folders declare (an e2e test may
+ * not import the providers library, so their names are listed here: `<PREFIX>_API_KEY(S)` and `<PREFIX>_BASE_URL`).
+ */
+const PROVIDER_SETTINGS = ['OPENAI', 'ANTHROPIC', 'GEMINI', 'MISTRAL', 'TOGETHER'].flatMap((prefix) => [`${prefix}_API_KEY`, `${prefix}_API_KEYS`, `${prefix}_BASE_URL`]);
+const CONFIG_KEYS = new Set([...Object.keys(configSchema.shape), ...PROVIDER_SETTINGS]);
 const DEFAULTS = configSchema.safeParse({}).data as Record<string, unknown> | undefined;
 const OVERLAYS = ['dev', 'production', 'production-keda'] as const;
 const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'Job']);

@@ -16,7 +16,12 @@ import { REPO_ROOT } from './support/run-cli';
 const APPS = ['gateway', 'billing-worker'] as const;
 /** Every app with an image: the two services and the MCP server. */
 const IMAGES = ['gateway', 'billing-worker', 'mcp-server'] as const;
-const CONFIG_KEYS = new Set(Object.keys(configSchema.shape));
+/**
+ * Every setting the apps read: the config schema's, and those the built-in provider folders declare (an e2e test may
+ * not import the providers library, so their names are listed here: `<PREFIX>_API_KEY(S)` and `<PREFIX>_BASE_URL`).
+ */
+const PROVIDER_SETTINGS = ['OPENAI', 'ANTHROPIC', 'GEMINI', 'MISTRAL', 'TOGETHER'].flatMap((prefix) => [`${prefix}_API_KEY`, `${prefix}_API_KEYS`, `${prefix}_BASE_URL`]);
+const CONFIG_KEYS = new Set([...Object.keys(configSchema.shape), ...PROVIDER_SETTINGS]);
 const repoFile = (relative: string) => readFileSync(path.join(REPO_ROOT, relative), 'utf8');
 const rootPackage = JSON.parse(repoFile('package.json')) as { workspaces?: string[]; dependencies?: Record<string, string> };
 
