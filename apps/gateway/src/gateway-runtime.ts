@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { Config } from '@tollgate/config';
 import { createPrismaClient, findKeyOwners, findKeyOwnersById, getCommittedDebt, getCommittedKeySpend, type PrismaClient } from '@tollgate/db';
 import { createLightningBackend, fixedBtcUsdRate, urlBtcUsdRate } from '@tollgate/lightning';
-import { estimateTextTokens, loadCatalog, PROVIDER_DEFINITIONS, ProviderRegistry, type ProviderDefinition } from '@tollgate/providers';
+import { estimateTextTokens, KEY_FAILURES_BEFORE_BENCH, loadCatalog, PROVIDER_DEFINITIONS, ProviderRegistry, type ProviderDefinition } from '@tollgate/providers';
 import type { GatewayDeps } from './app';
 import { findAccountOwners, type AccountOwner } from './auth/account-owners';
 import { accessTokensFromConfig } from './auth/access-tokens';
@@ -112,11 +112,24 @@ export function createGatewayRuntime(config: Config, logger: Logger, providers: 
   if (config.FUNDS_FAIL_OPEN === 'true') logger.warn('FUNDS_FAIL_OPEN=true: while Redis is unavailable, requests are admitted without rate limits or funds checks');
   // The tokenizer builds its tables on first use (~100 ms): do it now, not on the first request that needs an estimate.
   estimateTextTokens('tollgate warms up its tokenizer');
-  const registry = new ProviderRegistry(loadCatalog(config.CATALOG_PATH, providers), providers, config.declared, {
-    connectMs: config.UPSTREAM_CONNECT_TIMEOUT_MS,
-    firstByteMs: config.UPSTREAM_FIRST_BYTE_TIMEOUT_MS,
-    idleMs: config.UPSTREAM_IDLE_TIMEOUT_MS,
-  });
+  const registry = new ProviderRegistry(
+    loadCatalog(config.CATALOG_PATH, providers),
+    providers,
+    config.declared,
+    {
+      connectMs: config.UPSTREAM_CONNECT_TIMEOUT_MS,
+      firstByteMs: config.UPSTREAM_FIRST_BYTE_TIMEOUT_MS,
+      idleMs: config.UPSTREAM_IDLE_TIMEOUT_MS,
+    },
+    {
+      keyBenchMs: config.PROVIDER_KEY_BENCH_MS,
+      // Once per benching, by the key's name: the key itself is never logged.
+      onKeyBenched: ({ provider, key, status, benchedForMs }) => {
+        logger.warn({ provider, providerKey: key, status, benchedForMs }, `provider key ${key} benched for ${Math.round(benchedForMs / 1000)} s after failing ${KEY_FAILURES_BEFORE_BENCH} times in a row (last: ${status})`);
+        metrics.keyBenched(provider, key);
+      },
+    },
+  );
   logUnconfiguredProviders(registry, logger);
   const lightning = createLightningBackend(config);
   const rate = config.BTC_USD_RATE

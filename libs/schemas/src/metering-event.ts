@@ -40,6 +40,12 @@ export const meteringEventV1Schema = z.object({
   /** The catalog id the caller was served by (after any fallback), e.g. `openai/gpt-4o`. */
   model: z.string().min(1),
   provider: z.string().min(1),
+  /**
+   * The provider key that served it (or was last tried, for a failed request), by its stable name — never the key:
+   * `<provider>#<first 8 hex digits of its sha256>` for a key from a setting, the operator's name for a named key.
+   * Absent for a provider that needs no key and in events from before several keys per provider.
+   */
+  providerKey: z.string().min(1).max(200).optional(),
   usage: usageSchema,
   prices: modelPricesSchema,
   commissionRate: nonNegativeDecimalString,

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { ProviderError, ProviderUnavailableError, type CatalogEntry, type ChatModel } from '@tollgate/providers';
+import { isKeyFault, ProviderError, ProviderUnavailableError, type CatalogEntry, type ChatModel, type KeyPool, type ProviderKey } from '@tollgate/providers';
 import type { ChatCompletionRequest } from '@tollgate/schemas';
 import type { CompletionDeps } from './completion-deps';
 import type { RequestObservation } from '../observability/request-observer';
@@ -27,6 +27,8 @@ export class AttemptsFailedError extends Error {
      * attempt timed out or broke after the request was sent. Such a request is billed for its prompt.
      */
     readonly mayHaveGenerated = false,
+    /** The name of the provider key of the last try that reached a provider (see MeteringEvent.providerKey). */
+    readonly lastKey?: string,
   ) {
     super(lastError instanceof Error ? lastError.message : String(lastError));
   }
@@ -47,6 +49,26 @@ export function candidateModels(deps: CompletionDeps, request: ChatCompletionReq
   return entries;
 }
 
+/** The candidate's provider keys, or undefined when it needs none; throws ProviderUnavailableError when it has none. */
+function keysOf(deps: CompletionDeps, entry: CatalogEntry): KeyPool | undefined {
+  return deps.registry.keysFor(entry);
+}
+
+/** False when the candidate's provider has keys and every one of them is benched right now (or it has none). */
+function hasUnbenchedKey(deps: CompletionDeps, candidate: Candidate): boolean {
+  try {
+    return !keysOf(deps, candidate.entry)?.allBenched();
+  } catch {
+    return false; // not configured: cannot serve, so no reason to leave benched keys untried
+  }
+}
+
+/** True when no candidate after the index-th has a provider with an unbenched key: its benched keys are the last resort. */
+function isLastResort(deps: CompletionDeps, candidates: readonly Candidate[], index: number): boolean {
+  for (let later = index + 1; later < candidates.length; later += 1) if (hasUnbenchedKey(deps, candidates[later])) return false;
+  return true;
+}
+
 /**
  * Runs `attempt` on each candidate model until one succeeds: upstream errors that prove nothing was generated and
  * may pass (408/409/429/5xx answers, connections that could not be opened) are retried with exponential backoff
@@ -55,6 +77,14 @@ export function candidateModels(deps: CompletionDeps, request: ChatCompletionReq
  * be a generation the provider bills. A non-retryable error that blames the request (4xx) ends the attempts at
  * once: another model would refuse it too. Only what happens before the first byte reaches the caller is retried;
  * `attempt` must resolve at that point.
+ *
+ * Each try takes the next key of the provider's rotation (see KeyPool). An answer that blames the key — 401/403 (the
+ * key is refused) or 429 (its limit) — moves the try at once, without waiting and without spending a retry, to
+ * another key of the same provider that this request has not tried; once every key has failed, a 429 is retried as
+ * above (keys that were benched meanwhile sit out) and a 401/403 falls back to the next model. Benched keys are left
+ * out, and a model whose provider has every key benched is skipped — unless no later candidate has an unbenched key:
+ * then its benched keys are tried anyway (after its unbenched ones), since a key may have recovered and a paying caller would rather be served than
+ * refused untried.
  */
 export async function attemptModels<T>(
   deps: CompletionDeps,
@@ -72,29 +102,38 @@ export async function attemptModels<T>(
     observation?: RequestObservation;
   },
   attempt: (candidate: Candidate, model: ChatModel) => Promise<T>,
-): Promise<{ entry: CatalogEntry; value: T }> {
+): Promise<{ entry: CatalogEntry; value: T; providerKey?: string }> {
   const signal = run.caller;
   let lastError: unknown;
   let lastReached: CatalogEntry | undefined;
-  for (const candidate of candidates) {
+  let lastKey: string | undefined;
+  for (const [index, candidate] of candidates.entries()) {
     const { entry } = candidate;
-    let model: ChatModel;
+    let keys: KeyPool | undefined;
     try {
-      model = deps.registry.resolve(entry.id).model;
+      keys = keysOf(deps, entry);
     } catch (error) {
       if (!(error instanceof ProviderUnavailableError)) throw error;
       lastError = error;
       continue;
     }
+    const lastResort = keys !== undefined && isLastResort(deps, candidates, index);
+    if (keys && !lastResort && keys.allBenched()) continue;
+    /** The keys that failed this request with a key fault in this round of tries (made on the first such failure). */
+    let refusedKeys: Set<ProviderKey> | undefined;
     for (let attemptNumber = 1; attemptNumber <= deps.maxAttempts; attemptNumber += 1) {
+      const key = keys ? (keys.pick(refusedKeys) ?? (lastResort ? keys.pick(refusedKeys, true) : undefined)) : undefined;
+      if (keys && !key) break; // every key left is benched: the next model
+      const model = deps.registry.modelFor(entry, key);
       const attemptStarted = performance.now();
       const parentSpan = run.observation?.span;
       const span = deps.tracer && parentSpan ? startUpstreamSpan(deps.tracer, parentSpan, entry.provider, entry.id, attemptNumber) : undefined;
       try {
         const value = await attempt(candidate, model);
+        if (key) keys?.succeeded(key);
         deps.metrics?.upstreamServed(entry.provider, entry.id, (performance.now() - attemptStarted) / 1000);
         span?.end();
-        return { entry, value };
+        return { entry, value, providerKey: key?.name };
       } catch (error) {
         if (span) {
           if (error instanceof ProviderError && error.statusCode) span.setAttribute('http.response.status_code', error.statusCode);
@@ -105,15 +144,30 @@ export async function attemptModels<T>(
         // the request was sent: the model may be generating, and the provider bills it.
         const aborted = run.attempt.aborted && !providerError?.statusCode;
         if (aborted || providerError?.reachedModel) {
-          deps.logger.warn({ requestId: run.requestId, accountId: run.accountId, provider: entry.provider, model: entry.id, attempt: attemptNumber, aborted }, `not retried: ${String((error as Error)?.message ?? error)}`);
-          throw new AttemptsFailedError(error, entry, true);
+          deps.logger.warn({ requestId: run.requestId, accountId: run.accountId, provider: entry.provider, model: entry.id, providerKey: key?.name, attempt: attemptNumber, aborted }, `not retried: ${String((error as Error)?.message ?? error)}`);
+          throw new AttemptsFailedError(error, entry, true, key?.name);
         }
-        if (!providerError) throw new AttemptsFailedError(error, lastReached);
+        if (!providerError) throw new AttemptsFailedError(error, lastReached, false, lastKey);
         lastError = providerError;
-        if (providerError.statusCode !== 0) lastReached = entry;
-        deps.logger.warn({ requestId: run.requestId, accountId: run.accountId, provider: entry.provider, model: entry.id, status: providerError.statusCode, attempt: attemptNumber }, providerError.message);
+        if (providerError.statusCode !== 0) {
+          lastReached = entry;
+          lastKey = key?.name;
+        }
+        deps.logger.warn({ requestId: run.requestId, accountId: run.accountId, provider: entry.provider, model: entry.id, providerKey: key?.name, status: providerError.statusCode, attempt: attemptNumber }, providerError.message);
+        if (keys && key && isKeyFault(providerError)) {
+          keys.failed(key, providerError);
+          (refusedKeys ??= new Set()).add(key);
+          if (signal.aborted) break;
+          if (keys.hasKeyLeft(refusedKeys, lastResort)) {
+            attemptNumber -= 1; // another key of this provider, at once: not a retry
+            deps.metrics?.keySwitched(entry.provider);
+            continue;
+          }
+          refusedKeys.clear(); // every key has failed once: a new round
+          if (providerError.statusCode !== 429) break; // every key is refused: another provider may serve it
+        }
         if (!providerError.isRetryable) {
-          if (providerError.statusCode >= 400 && providerError.statusCode < 500) throw new AttemptsFailedError(providerError, lastReached);
+          if (providerError.statusCode >= 400 && providerError.statusCode < 500) throw new AttemptsFailedError(providerError, lastReached, false, lastKey);
           break;
         }
         if (attemptNumber === deps.maxAttempts || signal.aborted) break;
@@ -127,5 +181,5 @@ export async function attemptModels<T>(
     if (signal.aborted) break;
     if (candidate !== candidates[candidates.length - 1]) deps.metrics?.fellBack(entry.id);
   }
-  throw new AttemptsFailedError(lastError, lastReached);
+  throw new AttemptsFailedError(lastError, lastReached, false, lastKey);
 }

@@ -43,7 +43,7 @@ async function generateOnce(deps: CompletionDeps, request: ChatCompletionRequest
   const { candidates, reservation } = await admitRequest(deps, request, context);
   const deadline = deps.drain?.deadline ?? NEVER;
   try {
-    const { entry, value: result } = await attemptModels(deps, candidates, { requestId: context.requestId, accountId: context.caller.accountId, caller: context.signal, attempt: deadline, observation: context.observation }, (candidate, model) =>
+    const { entry, value: result, providerKey } = await attemptModels(deps, candidates, { requestId: context.requestId, accountId: context.caller.accountId, caller: context.signal, attempt: deadline, observation: context.observation }, (candidate, model) =>
       model.generate(request, {
         // Its own signal following the deadline: every call listening to the one shared deadline directly would put
         // one listener per call in flight on it (Node's "possible memory leak" warning past ten).
@@ -58,6 +58,7 @@ async function generateOnce(deps: CompletionDeps, request: ChatCompletionRequest
     const abandoned = context.signal.aborted;
     const cost = await meterCompletion(deps, context, {
       entry,
+      providerKey,
       usage,
       status: abandoned ? 'partial' : 'ok',
       errorCode: abandoned ? 'client_disconnected' : undefined,

@@ -16,6 +16,8 @@ export async function meterCompletion(
   context: CompletionContext,
   input: {
     entry: CatalogEntry;
+    /** The name of the provider key that served it (see MeteringEvent.providerKey). */
+    providerKey?: string;
     usage: Usage;
     status: MeteringStatus;
     streamed: boolean;
@@ -44,6 +46,7 @@ export async function meterCompletion(
     ...(context.caller.walletAddress ? { walletAddress: context.caller.walletAddress } : {}),
     model: input.entry.id,
     provider: input.entry.provider,
+    ...(input.providerKey ? { providerKey: input.providerKey } : {}),
     usage: input.usage,
     prices,
     commissionRate: deps.commissionRate,

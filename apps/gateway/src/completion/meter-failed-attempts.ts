@@ -25,6 +25,7 @@ export async function meterFailedAttempts(
     const billed = error.mayHaveGenerated;
     await meterCompletion(deps, context, {
       entry: error.lastEntry,
+      providerKey: error.lastKey,
       usage: billed ? estimateUsage(request, '') : emptyUsage('estimated'),
       status: billed ? 'partial' : 'error',
       streamed: input.streamed,

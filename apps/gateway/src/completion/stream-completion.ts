@@ -84,8 +84,8 @@ async function openStream(deps: CompletionDeps, request: ChatCompletionRequest, 
     await reservation.release();
     throw abortedByShutdown(context.signal) ? context.signal.reason : cause;
   }
-  const { entry, value } = opened;
-  return { entry, warnings: value.start.warnings, ...meteredParts(deps, request, context, entry, value.iterator, reservation) };
+  const { entry, value, providerKey } = opened;
+  return { entry, warnings: value.start.warnings, ...meteredParts(deps, request, context, { entry, providerKey }, value.iterator, reservation) };
 }
 
 /** The parts of an opened stream and the `close()` that guarantees it is metered once. */
@@ -93,16 +93,17 @@ function meteredParts(
   deps: CompletionDeps,
   request: ChatCompletionRequest,
   context: CompletionContext,
-  entry: CatalogEntry,
+  served: { entry: CatalogEntry; providerKey?: string },
   iterator: AsyncIterator<StreamPart>,
   reservation: Reservation,
 ): Pick<CompletionStream, 'parts' | 'close'> {
+  const { entry, providerKey } = served;
   const firstByteAt = Date.now();
   let generated = '';
   let metered: Promise<Cost> | undefined;
   /** The request's one metering: later calls return the first one's cost. */
   const meter = (status: MeteringStatus, usage: Usage | undefined, errorCode?: string): Promise<Cost> =>
-    (metered ??= meterCompletion(deps, context, { entry, usage: usage ?? estimateUsage(request, generated), status, streamed: true, reservation, firstByteAt, errorCode }));
+    (metered ??= meterCompletion(deps, context, { entry, providerKey, usage: usage ?? estimateUsage(request, generated), status, streamed: true, reservation, firstByteAt, errorCode }));
   /** Why a stopped stream stopped: the shutdown deadline, or else the caller going away. */
   const stopCode = () => (abortedByShutdown(context.signal) ? 'gateway_shutdown' : 'client_disconnected');
   /** The consumer stopped reading (client disconnected, or the socket cut at shutdown): stop the upstream and bill what was generated. */

@@ -105,6 +105,18 @@ export class GatewayMetrics {
     labelNames: ['model'] as const,
     registers: [this.registry],
   });
+  private readonly keySwitches = new Counter({
+    name: 'tollgate_upstream_key_switches_total',
+    help: 'Upstream tries moved to another key of the same provider after a 401, 403 or 429 on one',
+    labelNames: ['provider'] as const,
+    registers: [this.registry],
+  });
+  private readonly keyBenchings = new Counter({
+    name: 'tollgate_provider_key_benchings_total',
+    help: 'Provider keys benched for failing in a row, by provider and key name (never the key)',
+    labelNames: ['provider', 'key'] as const,
+    registers: [this.registry],
+  });
   private readonly enqueueFailures = new Counter({
     name: 'tollgate_metering_enqueue_failures_total',
     help: 'Tries to put a metering event on the queue that failed (each is retried, then spooled)',
@@ -178,6 +190,16 @@ export class GatewayMetrics {
   /** The request gave up `model` and moves to its next candidate. */
   fellBack(model: string): void {
     this.fallbacks.labels(model).inc();
+  }
+
+  /** A try refused for its key (401/403/429) moves to another key of `provider`. */
+  keySwitched(provider: string): void {
+    this.keySwitches.labels(provider).inc();
+  }
+
+  /** A provider key was benched (see KeyPool); `key` is its name. */
+  keyBenched(provider: string, key: string): void {
+    this.keyBenchings.labels(provider, key).inc();
   }
 
   /** A metering enqueue try failed. */

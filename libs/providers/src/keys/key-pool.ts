@@ -81,10 +81,17 @@ export class KeyPool {
     return this.keys[best];
   }
 
+  /** Whether `pick(skip, includeBenched)` would find a key, without moving the rotation. */
+  hasKeyLeft(skip?: ReadonlySet<ProviderKey>, includeBenched = false): boolean {
+    const now = this.now();
+    return this.keys.some((key, index) => !skip?.has(key) && (includeBenched || this.benchedUntil[index] <= now));
+  }
+
   /** True when every key is benched right now (a pool without keys is not). */
   allBenched(): boolean {
     const now = this.now();
-    return this.keys.length > 0 && this.benchedUntil.every((until) => until > now);
+    for (const until of this.benchedUntil) if (until <= now) return false;
+    return this.keys.length > 0;
   }
 
   /** Whether the key is benched right now. */
