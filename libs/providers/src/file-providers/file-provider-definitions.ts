@@ -31,8 +31,9 @@ export function fileProviderDefinitions(
 ): { definitions: ProviderDefinition[]; problems: FileProblem[] } {
   const problems: FileProblem[] = [];
   const builtInNames = new Set(builtIns.map((definition) => definition.name));
-  // Which provider reads a setting, and as what: a key setting may be shared (declared once), a base URL may not.
-  const settingOwners = new Map<string, { provider: string; kind: 'url' | 'key' }>();
+  // Which provider reads a setting, and as what: a key setting may be shared (declared once) when read the same way (one
+  // key, or a comma-separated list), a base URL may not.
+  const settingOwners = new Map<string, { provider: string; kind: SettingKind }>();
   for (const { name, settings } of builtIns) if (settings) for (const [setting, kind] of settingKinds(settings)) settingOwners.set(setting, { provider: name, kind });
   const seenIds = new Set<string>();
   const definitions: ProviderDefinition[] = [];
@@ -53,7 +54,7 @@ export function fileProviderDefinitions(
         continue;
       }
       const owner = settingOwners.get(setting);
-      if (owner && (owner.kind === 'url' || kind === 'url')) problems.push({ path: at(...field), message: `${setting} is already read by provider ${owner.provider}` });
+      if (owner && (owner.kind === 'url' || owner.kind !== kind)) problems.push({ path: at(...field), message: `${setting} is already read by provider ${owner.provider}` });
       else if (!owner) settingOwners.set(setting, { provider: provider.id, kind });
     }
     const keyNames = new Set<string>();
@@ -104,22 +105,25 @@ function settingNames(provider: FileProvider): ProviderSettingNames | undefined 
   };
 }
 
-function settingKinds(settings: ProviderSettingNames): Array<[string, 'url' | 'key']> {
+/** How a provider reads a setting: a base URL, one key, or several comma-separated. */
+type SettingKind = 'url' | 'key' | 'keys';
+
+function settingKinds(settings: ProviderSettingNames): Array<[string, SettingKind]> {
   return [
     [settings.baseUrl, 'url'],
     [settings.apiKey, 'key'],
-    ...(settings.apiKeys ? [[settings.apiKeys, 'key'] as [string, 'key']] : []),
+    ...(settings.apiKeys ? [[settings.apiKeys, 'keys'] as [string, 'keys']] : []),
     ...(settings.keys ?? []).map(({ env }): [string, 'key'] => [env, 'key']),
   ];
 }
 
 /** Each setting a file provider reads, with the field of the file that names it (or would, when defaulted). */
-function settingFields(provider: FileProvider, settings: ProviderSettingNames | undefined): Array<[string, 'url' | 'key', PropertyKey[]]> {
+function settingFields(provider: FileProvider, settings: ProviderSettingNames | undefined): Array<[string, SettingKind, PropertyKey[]]> {
   if (!settings) return [];
   return [
     [settings.baseUrl, 'url', [provider.baseUrlEnv ? 'baseUrlEnv' : 'id']],
     [settings.apiKey, 'key', [provider.apiKeyEnv ? 'apiKeyEnv' : 'id']],
-    ...(settings.apiKeys ? [[settings.apiKeys, 'key', [provider.apiKeysEnv ? 'apiKeysEnv' : 'id']] as [string, 'key', PropertyKey[]]] : []),
+    ...(settings.apiKeys ? [[settings.apiKeys, 'keys', [provider.apiKeysEnv ? 'apiKeysEnv' : 'id']] as [string, 'keys', PropertyKey[]]] : []),
     ...(provider.keys ?? []).map(({ env }, index): [string, 'key', PropertyKey[]] => [env, 'key', ['keys', index, 'env']]),
   ];
 }

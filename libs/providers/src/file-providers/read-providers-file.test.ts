@@ -75,6 +75,7 @@ describe('PROVIDERS_FILE', () => {
     expect(() => parse({ providers: [{ ...provider, apiKeyEnv: 'DATABASE_URL' }] })).toThrow(/providers\[0\]\.apiKeyEnv \(line \d+\): DATABASE_URL is a setting of the gateway itself/);
     expect(() => parse({ providers: [{ ...provider, baseUrlEnv: 'OPENAI_BASE_URL' }] })).toThrow(/providers\[0\]\.baseUrlEnv \(line \d+\): OPENAI_BASE_URL is already read by provider openai/);
     expect(parse({ providers: [{ ...provider, apiKeyEnv: 'OPENAI_API_KEY' }] })[0].settings?.apiKey).toBe('OPENAI_API_KEY');
+    expect(() => parse({ providers: [{ ...provider, apiKeyEnv: 'OPENAI_API_KEYS' }] })).toThrow(/providers\[0\]\.apiKeyEnv \(line \d+\): OPENAI_API_KEYS is already read by provider openai/);
   });
 
   it('refuses a model name the catalog already has', () => {
