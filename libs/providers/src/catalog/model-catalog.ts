@@ -54,13 +54,19 @@ export type CatalogEntryInput = z.input<typeof catalogEntrySchema>;
 
 export const catalogFileSchema = z.object({ models: z.array(catalogEntrySchema).min(1) });
 
-/** The models on offer, addressable by id, upstream id or alias. */
+/**
+ * The models on offer, addressable by id, alias or upstream id. Ids and aliases name one entry each (a name given
+ * twice fails). An upstream id is the provider's own name, which two endpoints may well share (two vLLM servers of
+ * one model, OpenRouter's `openai/gpt-4o` beside tollgate's own, an Azure deployment of `gpt-4o`): as a caller's name
+ * it refers to the first entry declaring it (registry order: built-in providers, then PROVIDERS_FILE's), and never
+ * to another entry's id or alias.
+ */
 export class ModelCatalog {
   private readonly byName = new Map<string, CatalogEntry>();
 
   constructor(readonly entries: readonly CatalogEntry[]) {
     for (const entry of entries) {
-      for (const name of [entry.id, entry.upstreamId, ...entry.aliases]) {
+      for (const name of [entry.id, ...entry.aliases]) {
         const existing = this.byName.get(name);
         if (existing && existing !== entry) {
           throw new Error(`catalog: the name ${name} is used by both ${existing.id} and ${entry.id}`);
@@ -68,6 +74,16 @@ export class ModelCatalog {
         this.byName.set(name, entry);
       }
     }
+    const byUpstreamId = new Map<string, CatalogEntry>();
+    for (const entry of entries) if (!byUpstreamId.has(entry.upstreamId)) byUpstreamId.set(entry.upstreamId, entry);
+    // An alias is a name chosen for callers: it may not take over another model's upstream id (`gpt-4o`) either.
+    for (const entry of entries) {
+      for (const alias of entry.aliases) {
+        const existing = byUpstreamId.get(alias);
+        if (existing && existing !== entry) throw new Error(`catalog: the name ${alias} is used by both ${existing.id} and ${entry.id}`);
+      }
+    }
+    for (const [upstreamId, entry] of byUpstreamId) if (!this.byName.has(upstreamId)) this.byName.set(upstreamId, entry);
   }
 
   /** The entry a caller's model name refers to, or undefined. */

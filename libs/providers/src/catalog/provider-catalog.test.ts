@@ -30,7 +30,20 @@ describe('the catalog, from the provider folders', () => {
       /^catalog of provider acme: models\.0\.prices\.output: /,
     );
     expect(() => catalogFromDefinitions([definition('acme', [{ ...model, id: 'openai/fast' }])])).toThrow('catalog of provider acme: openai/fast must start with acme/');
-    expect(() => catalogFromDefinitions([definition('acme', [model]), definition('acme2', [{ ...model, id: 'acme2/fast' }])])).toThrow(
+    expect(() => catalogFromDefinitions([definition('acme', [model]), definition('acme2', [{ ...model, id: 'acme2/fast', aliases: ['acme/fast'] }])])).toThrow(
+      'catalog: the name acme/fast is used by both acme/fast and acme2/fast',
+    );
+  });
+
+  it('lets two providers share an upstream id: as a caller’s name it is the first one’s, never another entry’s id or alias', () => {
+    const catalog = catalogFromDefinitions([
+      definition('acme', [model]),
+      definition('acme2', [{ ...model, id: 'acme2/fast' }, { ...model, id: 'acme2/relay', upstreamId: 'acme/fast', aliases: ['acme-relay'] }]),
+    ]);
+    expect(catalog.find('acme-fast-1')?.id).toBe('acme/fast');
+    expect(catalog.find('acme2/fast')?.id).toBe('acme2/fast');
+    expect(catalog.find('acme/fast')?.id).toBe('acme/fast');
+    expect(catalog.find('acme-relay')?.id).toBe('acme2/relay');    expect(() => catalogFromDefinitions([definition('acme', [model]), definition('acme2', [{ ...model, id: 'acme2/fast', upstreamId: 'acme2-fast', aliases: ['acme-fast-1'] }])])).toThrow(
       'catalog: the name acme-fast-1 is used by both acme/fast and acme2/fast',
     );
   });

@@ -30,7 +30,7 @@ describe('PROVIDERS_FILE', () => {
   });
 
   it('defaults the setting names from the id, and a keyless endpoint reads none', () => {
-    const [named, keyless] = parse({ providers: [{ ...provider, id: 'my-lab', apiKeyEnv: undefined }, { ...provider, id: 'local', apiKeyEnv: undefined, keyless: true, models: [{ ...model, upstreamId: 'local-fast-1' }] }] });
+    const [named, keyless] = parse({ providers: [{ ...provider, id: 'my-lab', apiKeyEnv: undefined }, { ...provider, id: 'local', apiKeyEnv: undefined, keyless: true }] });
     expect(named.settings).toEqual({ baseUrl: 'MY_LAB_BASE_URL', defaultBaseUrl: 'http://127.0.0.1:9/v1', apiKey: 'MY_LAB_API_KEY', apiKeys: 'MY_LAB_API_KEYS' });
     expect(keyless.settings).toBeUndefined();
   });
@@ -78,10 +78,15 @@ describe('PROVIDERS_FILE', () => {
     expect(() => parse({ providers: [{ ...provider, apiKeyEnv: 'OPENAI_API_KEYS' }] })).toThrow(/providers\[0\]\.apiKeyEnv \(line \d+\): OPENAI_API_KEYS is already read by provider openai/);
   });
 
-  it('refuses a model name the catalog already has', () => {
-    expect(() => parse({ providers: [{ ...provider, models: [{ ...model, upstreamId: 'gpt-4o' }] }] })).toThrow(
+  it('refuses an alias the catalog already has; an upstream id may be another provider’s too (OpenRouter’s openai/gpt-4o)', () => {
+    expect(() => parse({ providers: [{ ...provider, models: [{ ...model, aliases: ['gpt-4o'] }] }] })).toThrow(
       'PROVIDERS_FILE providers.json: catalog: the name gpt-4o is used by both openai/gpt-4o and lab/fast',
     );
+    const [relay] = parse({ providers: [{ ...provider, models: [{ ...model, upstreamId: 'openai/gpt-4o' }, { ...model, id: 'mini', upstreamId: 'gpt-4o-mini' }] }] });
+    const catalog = loadCatalog(undefined, [...PROVIDER_DEFINITIONS, relay]);
+    expect(catalog.find('openai/gpt-4o')?.provider).toBe('openai');
+    expect(catalog.find('gpt-4o-mini')?.provider).toBe('openai');
+    expect(catalog.find('lab/mini')).toMatchObject({ provider: 'lab', upstreamId: 'gpt-4o-mini' });
   });
 
   it('treats extra header values as secrets: cut out of provider error messages like keys', () => {
