@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Agent } from 'undici';
 import { seededRandom } from '@tollgate/testing';
@@ -169,6 +169,7 @@ function planCall(index: number, random: () => number): ChaosCall {
 }
 
 function writeLogs(dir: string, cluster: ChaosCluster): void {
+  rmSync(dir, { recursive: true, force: true }); // no file of an earlier run left beside these
   mkdirSync(dir, { recursive: true });
   cluster.processes.forEach((process, index) => writeFileSync(path.join(dir, `${String(index).padStart(2, '0')}-${process.name}.log`), process.output()));
 }
