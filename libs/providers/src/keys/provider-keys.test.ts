@@ -24,6 +24,8 @@ describe('several keys per provider', () => {
     const names = providerSettingDeclarations([shared, other]).map(({ name }) => name);
     expect(names).toEqual(['ONE_BASE_URL', 'ONE_API_KEY', 'ONE_API_KEYS', 'SHARED_KEY', 'TWO_BASE_URL', 'TWO_API_KEY', 'TWO_API_KEYS']);
     expect(() => loadConfig({ SHARED_KEY: 'sk-shared-000000' }, providerSettingDeclarations([shared, other]))).not.toThrow();
+    const listing: ProviderDefinition = { ...shared, name: 'three', settings: { ...prefixedSettings('THREE', 'http://127.0.0.1:9/v1'), apiKeys: 'SHARED_KEY' } };
+    expect(() => providerSettingDeclarations([shared, listing])).toThrow('setting SHARED_KEY is read both as one key and as a comma-separated list of keys');
   });
 
   it('reads OPENAI_API_KEYS with spaces around the commas', () => {
