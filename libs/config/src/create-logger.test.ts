@@ -21,14 +21,21 @@ describe('createLogger', () => {
         authorization: 'Bearer tg_top_secret',
         apiKey: 'sk-live-top',
         req: { headers: { authorization: 'Bearer tg_header_secret', 'x-api-key': 'sk-ant-header', 'x-spend-token': 'tgs_spend_secret', 'x-goog-api-key': 'AIza-secret' } },
-        config: { OPENAI_API_KEY: 'sk-openai-config', ANTHROPIC_API_KEY: 'sk-ant-config', DATABASE_URL: 'postgresql://u:pg-password@db/x', REDIS_URL: 'redis://:redis-password@r' },
+        config: {
+          OPENAI_API_KEY: 'sk-openai-config',
+          ANTHROPIC_API_KEY: 'sk-ant-config',
+          DATABASE_URL: 'postgresql://u:pg-password@db/x',
+          REDIS_URL: 'redis://:redis-password@r',
+          declared: { ACME_API_KEYS: 'acme-key-1,acme-key-2', GROQ_KEY_PRIMARY: 'gsk-file-key' },
+        },
+        upstream: { headers: { 'api-key': 'azure-header-key' } },
         err: { cause: { headers: { authorization: 'Bearer deep-secret' } } },
         requestId: 'req_kept',
       },
       'logged',
     );
     const logged = text();
-    for (const secret of ['tg_top_secret', 'sk-live-top', 'tg_header_secret', 'sk-ant-header', 'tgs_spend_secret', 'AIza-secret', 'sk-openai-config', 'sk-ant-config', 'pg-password', 'redis-password', 'deep-secret']) {
+    for (const secret of ['tg_top_secret', 'sk-live-top', 'tg_header_secret', 'sk-ant-header', 'tgs_spend_secret', 'AIza-secret', 'sk-openai-config', 'sk-ant-config', 'pg-password', 'redis-password', 'deep-secret', 'acme-key-1', 'gsk-file-key', 'azure-header-key']) {
       expect(logged).not.toContain(secret);
     }
     expect(logged).toContain('[redacted]');

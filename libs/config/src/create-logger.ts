@@ -39,6 +39,10 @@ const SECRET_KEYS = [
   'GEMINI_API_KEY',
   'MISTRAL_API_KEY',
   'TOGETHER_API_KEY',
+  // The settings provider folders and PROVIDERS_FILE declare (every `<X>_API_KEY(S)` and key setting, base URLs):
+  // loadConfig keeps them under `declared`, redacted whole. Azure's key header.
+  'declared',
+  '"api-key"',
   'DATABASE_URL',
   'REDIS_URL',
   'databaseUrl',
