@@ -61,9 +61,11 @@ describe('many concurrent calls to one provider', () => {
         return { status: response.status, text: await response.text() };
       }),
     );
-    for (let waited = 0; upstream.seen() < CALLS && waited < 15_000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+    // Generous waits: 300 streams take ~25 s on a quiet 2-core machine, longer beside other suites; a pool cap would
+    // keep calls from ever arriving, however long the wait.
+    for (let waited = 0; upstream.seen() < CALLS && waited < 60_000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
     expect(upstream.seen()).toBe(CALLS); // with a pool cap below CALLS, the rest never get a connection
     const streams = await calls;
     expect(streams.filter((stream) => stream.status === 200 && stream.text.includes('[DONE]'))).toHaveLength(CALLS);
-  });
+  }, 120_000);
 });
