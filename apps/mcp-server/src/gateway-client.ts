@@ -94,7 +94,8 @@ export const redeemedResponseSchema = z.looseObject({
   spend_token: z.string().nullable(),
   status: z.string().optional(),
   expires_at: z.string().nullable().optional(),
-  balance_usd: z.string(),
+  // Null once the token was shown: the gateway shows an account's balance only to a caller presenting its token.
+  balance_usd: z.string().nullable(),
 });
 export type RedeemedResponse = z.infer<typeof redeemedResponseSchema>;
 

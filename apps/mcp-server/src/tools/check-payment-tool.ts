@@ -38,10 +38,11 @@ export function registerCheckPaymentTool(server: McpServer, { gateway }: ToolDep
           return toolSuccess(text, { paid: true, spend_token: redeemed.spend_token, balance_usd: redeemed.balance_usd, status: 'redeemed' });
         }
         const status = redeemed.status ?? 'already_redeemed';
+        const balance = redeemed.balance_usd === null ? 'get_balance with the spend token shows the balance.' : `Balance: $${redeemed.balance_usd} USD`;
         const text =
           status === 'credited'
-            ? `Payment received and credited to the spend token it topped up. Balance: $${redeemed.balance_usd} USD`
-            : `This charge was already redeemed; its spend token was shown then. Balance: $${redeemed.balance_usd} USD`;
+            ? `Payment received and credited to the spend token it topped up. ${balance}`
+            : `This charge was already redeemed; its spend token was shown then. ${balance}`;
         return toolSuccess(text, { paid: true, spend_token: null, balance_usd: redeemed.balance_usd, status });
       } catch (error) {
         return toolError(error);
