@@ -49,15 +49,10 @@ export function candidateModels(deps: CompletionDeps, request: ChatCompletionReq
   return entries;
 }
 
-/** The candidate's provider keys, or undefined when it needs none; throws ProviderUnavailableError when it has none. */
-function keysOf(deps: CompletionDeps, entry: CatalogEntry): KeyPool | undefined {
-  return deps.registry.keysFor(entry);
-}
-
 /** False when the candidate's provider has keys and every one of them is benched right now (or it has none). */
 function hasUnbenchedKey(deps: CompletionDeps, candidate: Candidate): boolean {
   try {
-    return !keysOf(deps, candidate.entry)?.allBenched();
+    return !deps.registry.keysFor(candidate.entry)?.allBenched();
   } catch {
     return false; // not configured: cannot serve, so no reason to leave benched keys untried
   }
@@ -82,9 +77,9 @@ function isLastResort(deps: CompletionDeps, candidates: readonly Candidate[], in
  * key is refused) or 429 (its limit) — moves the try at once, without waiting and without spending a retry, to
  * another key of the same provider that this request has not tried; once every key has failed, a 429 is retried as
  * above (keys that were benched meanwhile sit out) and a 401/403 falls back to the next model. Benched keys are left
- * out, and a model whose provider has every key benched is skipped — unless no later candidate has an unbenched key:
- * then its benched keys are tried anyway (after its unbenched ones), since a key may have recovered and a paying caller would rather be served than
- * refused untried.
+ * out, and a model whose provider has every key benched is skipped — unless no later candidate has an unbenched
+ * key: then its benched keys are tried anyway (after its unbenched ones), since a key may have recovered and a paying
+ * caller would rather be served than refused untried.
  */
 export async function attemptModels<T>(
   deps: CompletionDeps,
@@ -111,7 +106,7 @@ export async function attemptModels<T>(
     const { entry } = candidate;
     let keys: KeyPool | undefined;
     try {
-      keys = keysOf(deps, entry);
+      keys = deps.registry.keysFor(entry); // undefined when it needs none; throws ProviderUnavailableError when it has none
     } catch (error) {
       if (!(error instanceof ProviderUnavailableError)) throw error;
       lastError = error;
