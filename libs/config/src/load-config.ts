@@ -61,11 +61,11 @@ export const configSchema = z.object({
   /** Largest request body accepted, in bytes (default 4 MiB). */
   BODY_LIMIT_BYTES: positiveInt.default(4 * 1024 * 1024),
   /**
-   * The most a caller may take to send a whole request — headers and body — in milliseconds (default 30 s); past it the
+   * The most a caller may take to send a whole request — headers and body — in milliseconds (default 60 s); past it the
    * gateway answers 408 and closes the connection, so a body trickled byte by byte cannot hold a socket. Answers,
    * streamed ones included, are not limited by it.
    */
-  REQUEST_TIMEOUT_MS: positiveInt.default(30_000),
+  REQUEST_TIMEOUT_MS: positiveInt.default(60_000),
   /** Opening (or waiting for) a Postgres connection, in milliseconds, before the query fails (gateway and worker). */
   DATABASE_CONNECT_TIMEOUT_MS: positiveInt.default(5_000),
   /**
