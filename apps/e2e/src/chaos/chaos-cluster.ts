@@ -6,6 +6,7 @@ import { Redis } from 'ioredis';
 import { freePort } from '../support/free-port';
 import { runCli } from '../support/run-cli';
 import type { ServiceProcess } from '../support/service-process';
+import { waitForReady } from '../support/wait-for-ready';
 import { startFaultyUpstream, type FaultyUpstream } from './faulty-upstream';
 import { startPrivatePostgres, type PrivatePostgres } from './private-postgres';
 import { startPrivateRedis, type PrivateRedis } from './private-redis';
@@ -104,7 +105,7 @@ async function assemble(
     replicas.push({ url: `http://127.0.0.1:${port}`, port, spoolDir, service: supervise('gateway', 'gateway listening', { PORT: String(port), SPOOL_DIR: spoolDir }) });
   }
   services.push(...replicas.map((replica) => replica.service));
-  await Promise.all(replicas.map((replica) => waitForReady(replica)));
+  await Promise.all(replicas.map((replica) => replicaReady(replica)));
   const worker = supervise('billing-worker', 'billing worker started');
   services.push(worker);
 
@@ -132,7 +133,7 @@ async function assemble(
     cli,
     async restartReplica(replica, downMs) {
       await replica.service.bounce({ signal: 'SIGTERM', graceMs: settings.shutdownGraceMs + 30_000 }, downMs);
-      await waitForReady(replica);
+      await replicaReady(replica);
     },
     async drain(timeoutMs) {
       const deadline = Date.now() + timeoutMs;
@@ -164,15 +165,6 @@ export function spoolHoldsEvents(dir: string): boolean {
 }
 
 /** Waits until the replica answers ready (its supervisor restarts it meanwhile if it fails to start). */
-async function waitForReady(replica: Replica): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    try {
-      if ((await fetch(`${replica.url}/readyz`)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`gateway replica on ${replica.port} did not become ready:\n${replica.service.current.output().slice(-4_000)}`);
+function replicaReady(replica: Replica): Promise<void> {
+  return waitForReady(replica.url, { timeoutMs: 60_000, describe: () => replica.service.current.output().slice(-4_000) });
 }

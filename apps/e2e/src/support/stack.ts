@@ -8,6 +8,7 @@ import { uniqueName } from '@tollgate/testing';
 import { freePort } from './free-port';
 import { runCli } from './run-cli';
 import { startService, type ServiceProcess } from './service-process';
+import { waitForReady } from './wait-for-ready';
 
 /** The whole system as processes: the built gateway and billing worker over a fresh schema and queue. */
 export interface Stack {
@@ -74,7 +75,7 @@ export async function startStack(settings: Record<string, string> = {}): Promise
       const gateway = startService('gateway', { ...env, PORT: String(replicaPort), SPOOL_DIR: replicaSpool, ...overrides });
       replicas.push(gateway);
       const url = `http://127.0.0.1:${replicaPort}`;
-      await waitForReady(url, gateway);
+      await gatewayReady(url, gateway);
       return { url, gateway };
     },
     async stop() {
@@ -90,20 +91,11 @@ export async function startStack(settings: Record<string, string> = {}): Promise
       await db.drop();
     },
   };
-  await waitForReady(stack.url, stack.gateway);
+  await gatewayReady(stack.url, stack.gateway);
   return stack;
 }
 
-async function waitForReady(url: string, gateway: ServiceProcess): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  while (Date.now() < deadline) {
-    if (gateway.child.exitCode !== null) break;
-    try {
-      if ((await fetch(`${url}/readyz`)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`gateway did not become ready:\n${gateway.output()}`);
+/** A gateway process is ready once /readyz answers; one that exited will never be. */
+function gatewayReady(url: string, gateway: ServiceProcess): Promise<void> {
+  return waitForReady(url, { timeoutMs: 20_000, stopped: () => gateway.child.exitCode !== null, describe: () => gateway.output() });
 }
